@@ -1,0 +1,5 @@
+"""``python -m datamodeler``."""
+
+from .cli import run
+
+run()

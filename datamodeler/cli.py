@@ -1,0 +1,122 @@
+"""The command line: parse options, make one call into the package, render, exit with a clear code."""
+
+from __future__ import annotations
+
+import functools
+import json
+import sys
+import traceback
+from pathlib import Path
+from typing import Annotated, Any, Callable, Optional
+
+import typer
+from rich.console import Console
+
+from . import __version__
+from .config import load_settings, with_overrides
+from .errors import DatamodelerError
+from .scan import ScanOptions, run_scan
+from .sources import CatalogFilter
+from .store import DEFAULT_MODEL_PATH
+
+app = typer.Typer(
+    name="datamodeler",
+    help="Discover the data model hidden in a warehouse: keys, relationships, lineage, entities, docs.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+stdout = Console()
+stderr = Console(stderr=True)
+STATE = {"debug": False}
+
+ModelOption = Annotated[Path, typer.Option("--model", "-m", help="Model file written by `datamodeler scan`.")]
+JsonOption = Annotated[bool, typer.Option("--json", help="Print machine-readable JSON on stdout.")]
+
+
+def handle_errors(command: Callable[..., Any]) -> Callable[..., Any]:
+    """The one error boundary: expected errors print one line and exit 1; --debug shows the traceback."""
+
+    @functools.wraps(command)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return command(*args, **kwargs)
+        except DatamodelerError as exc:
+            _fail(f"Error: {exc}", 1)
+        except KeyboardInterrupt:
+            _fail("Interrupted: no file was changed.", 130)
+        except (typer.Exit, typer.Abort, SystemExit):
+            raise
+        except Exception as exc:  # noqa: BLE001 - the last resort keeps tracebacks off the user's screen
+            _fail(f"Error: unexpected {type(exc).__name__}: {exc} (re-run with --debug and report it)", 1)
+
+    return wrapper
+
+
+def _fail(message: str, code: int) -> None:
+    if STATE["debug"]:
+        traceback.print_exc()
+    stderr.print(message, markup=False, highlight=False, soft_wrap=True)
+    raise typer.Exit(code)
+
+
+def _version(value: bool) -> None:
+    if value:
+        stdout.print(f"datamodeler {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def main(
+    debug: Annotated[bool, typer.Option("--debug", help="Show tracebacks for errors.")] = False,
+    version: Annotated[Optional[bool], typer.Option("--version", callback=_version, is_eager=True, help="Show the version.")] = None,
+) -> None:
+    """datamodeler: crawl a warehouse's catalog and query history into a verified data model."""
+    STATE["debug"] = debug
+
+
+@app.command()
+@handle_errors
+def scan(
+    url: Annotated[Optional[str], typer.Argument(help="SQLAlchemy URL of the warehouse; omit to scan the bundled demo.")] = None,
+    query_log: Annotated[list[Path], typer.Option("--query-log", "-q", help="Query log file, folder or glob (.sql, .jsonl, .csv); repeatable.")] = [],
+    out: Annotated[Path, typer.Option("--out", "-o", help="Model file to write.")] = DEFAULT_MODEL_PATH,
+    schema: Annotated[list[str], typer.Option("--schema", help="Only these schemas (repeatable).")] = [],
+    include: Annotated[list[str], typer.Option("--include", help="Only tables matching this glob (repeatable).")] = [],
+    exclude: Annotated[list[str], typer.Option("--exclude", help="Skip tables matching this glob (repeatable).")] = [],
+    no_llm: Annotated[bool, typer.Option("--no-llm", help="Use deterministic evidence only, even if an LLM is configured.")] = False,
+    no_history: Annotated[bool, typer.Option("--no-history", help="Do not read the warehouse's own query history.")] = False,
+    sample_rows: Annotated[Optional[int], typer.Option("--sample-rows", min=100, help="Rows sampled per table for profiling.")] = None,
+    config: Annotated[Optional[Path], typer.Option("--config", help="Config file (default ./datamodeler.toml).")] = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Crawl a warehouse and its query history into a model file.
+
+    Examples:
+
+      datamodeler scan                                   # the bundled streaming demo
+
+      datamodeler scan sqlite:///shop.db -q queries.sql
+
+      datamodeler scan postgresql://me@db/prod --schema sales --exclude 'tmp_*' --out sales.json
+    """
+    from .render import RichProgress, scan_summary, summary_dict
+
+    settings = with_overrides(load_settings(config), "scan", sample_rows=sample_rows)
+    options = ScanOptions(url=url, query_logs=list(query_log), out=out, use_llm=not no_llm, history=not no_history,
+                          filters=CatalogFilter(schemas=schema, include=include, exclude=exclude), settings=settings)
+    progress = RichProgress(stderr) if not as_json else None
+    _, summary = run_scan(options, progress)
+    if as_json:
+        print(json.dumps(summary_dict(summary), indent=2))
+    else:
+        stdout.print(scan_summary(summary))
+
+
+def run() -> None:
+    """Entry point used by ``python -m datamodeler``."""
+    app()
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(run())

@@ -1,0 +1,248 @@
+"""The core records of a data model: tables, relationships, entities, lineage, query statistics.
+
+Plain pydantic records with no IO. Every inferred item carries its ``sources`` and
+``evidence`` so a reader can see why it is there; ``store.py`` reads and writes them.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+FORMAT_VERSION = 1
+
+RelationshipStatus = Literal["declared", "verified", "plausible", "rejected", "accepted"]
+HUMAN_STATUSES = frozenset({"accepted", "rejected"})
+ASSERTED_STATUSES = frozenset({"declared", "verified", "accepted"})
+Cardinality = Literal["N:1", "1:1", "M:N"]
+TableRole = Literal["fact", "dimension", "bridge", "history", "aggregate", "other"]
+
+
+class Record(BaseModel):
+    """Base for every record: unknown keys are kept (the file format allows free keys)."""
+
+    model_config = ConfigDict(extra="allow", populate_by_name=True)
+
+
+class Evidence(Record):
+    """One observation supporting (or weakening) an inferred item."""
+
+    kind: str
+    count: int | None = None
+    ratio: float | None = None
+    detail: str | None = None
+    sql: str | None = None
+
+
+class ColumnProfile(Record):
+    """Facts measured on the data, possibly on a sample."""
+
+    sampled: bool = False
+    rows: int | None = None
+    distinct_count: int | None = None
+    null_count: int | None = None
+    min: str | None = None
+    max: str | None = None
+    avg_length: float | None = None
+    top_values: list[str] | None = None
+
+
+class Column(Record):
+    name: str
+    type: str
+    nullable: bool = True
+    default: str | None = None
+    comment: str | None = None
+    description: str | None = None
+    pii: str | None = None
+    profile: ColumnProfile | None = None
+
+
+class ForeignKey(Record):
+    """A foreign key as declared in the catalog."""
+
+    columns: list[str]
+    parent_table: str
+    parent_columns: list[str]
+    name: str | None = None
+
+
+class Table(Record):
+    """A table or view; ``name`` is ``schema.table`` (or just ``table`` without schemas)."""
+
+    name: str
+    kind: Literal["table", "view"] = "table"
+    row_count: int | None = None
+    row_count_exact: bool = True
+    primary_key: list[str] = Field(default_factory=list)
+    primary_key_source: Literal["declared", "inferred"] | None = None
+    unique_keys: list[list[str]] = Field(default_factory=list)
+    foreign_keys: list[ForeignKey] = Field(default_factory=list)
+    comment: str | None = None
+    view_sql: str | None = None
+    entity: str | None = None
+    role: TableRole | None = None
+    description: str | None = None
+    columns: list[Column] = Field(default_factory=list)
+
+    @property
+    def schema_name(self) -> str | None:
+        return self.name.rpartition(".")[0] or None
+
+    @property
+    def short_name(self) -> str:
+        return self.name.rpartition(".")[2]
+
+    def column(self, name: str) -> Column | None:
+        """The column called ``name`` (case-insensitive), or None."""
+        lowered = name.lower()
+        return next((c for c in self.columns if c.name.lower() == lowered), None)
+
+
+def relationship_id(child_table: str, child_columns: list[str], parent_table: str, parent_columns: list[str]) -> str:
+    """A stable id for a relationship: the same endpoints give the same id on every scan."""
+    key = f"{child_table}({','.join(child_columns)})->{parent_table}({','.join(parent_columns)})".lower()
+    return "r_" + hashlib.sha1(key.encode()).hexdigest()[:10]
+
+
+class Relationship(Record):
+    """A (possibly inferred) reference from child columns to a parent key."""
+
+    id: str = ""
+    child_table: str
+    child_columns: list[str]
+    parent_table: str
+    parent_columns: list[str]
+    cardinality: Cardinality = "N:1"
+    status: RelationshipStatus = "plausible"
+    confidence: float = 0.0
+    sources: list[str] = Field(default_factory=list)
+    evidence: list[Evidence] = Field(default_factory=list)
+    orphan_rate: float | None = None
+    null_rate: float | None = None
+
+    def model_post_init(self, __context: Any) -> None:
+        if not self.id:
+            self.id = relationship_id(self.child_table, self.child_columns, self.parent_table, self.parent_columns)
+
+    @property
+    def label(self) -> str:
+        """Human-readable form, e.g. ``orders.customer_id → customers.id``."""
+        return f"{self.child_table}.{','.join(self.child_columns)} → {self.parent_table}.{','.join(self.parent_columns)}"
+
+
+class Entity(Record):
+    """A business concept grouping tables (a dimension with its satellites, a header with its lines)."""
+
+    name: str
+    description: str | None = None
+    tables: list[str] = Field(default_factory=list)
+    status: str = "plausible"
+    sources: list[str] = Field(default_factory=list)
+
+
+class LineageEdge(Record):
+    """Data flows from ``source`` to ``target`` (``schema.table.column`` or ``schema.table``)."""
+
+    source: str
+    target: str
+    kind: Literal["direct", "derived", "table"] = "direct"
+    queries: list[str] = Field(default_factory=list)
+
+
+class JoinStat(Record):
+    """An equi-join seen in the query log; composite joins keep their column pairs together."""
+
+    left_table: str
+    left_columns: list[str]
+    right_table: str
+    right_columns: list[str]
+    count: int = 0
+    queries: list[str] = Field(default_factory=list)
+
+
+class ColumnUsage(Record):
+    """How often a column is used in filters, group-bys, joins and projections."""
+
+    column: str
+    filter: int = 0
+    group_by: int = 0
+    join: int = 0
+    select: int = 0
+
+
+class QueryFailure(Record):
+    fingerprint: str
+    reason: str
+    error: str
+    count: int = 1
+
+
+class QueryShape(Record):
+    """A distinct statement shape (literals replaced): counts and users, never the literals."""
+
+    fingerprint: str
+    sql: str
+    count: int = 1
+    users: list[str] = Field(default_factory=list)
+    first_seen: str | None = None
+    last_seen: str | None = None
+    tables: list[str] = Field(default_factory=list)
+    kind: str | None = None
+
+
+class QueryStats(Record):
+    total: int = 0
+    distinct: int = 0
+    parsed: int = 0
+    failed: int = 0
+    failures_by_reason: dict[str, int] = Field(default_factory=dict)
+    failures: list[QueryFailure] = Field(default_factory=list)
+    shapes: list[QueryShape] = Field(default_factory=list)
+
+
+class SourceInfo(Record):
+    url: str
+    dialect: str
+    scanned_at: str
+
+
+class DataModel(Record):
+    """The whole model file."""
+
+    format_version: int = FORMAT_VERSION
+    source: SourceInfo
+    tables: list[Table] = Field(default_factory=list)
+    relationships: list[Relationship] = Field(default_factory=list)
+    entities: list[Entity] = Field(default_factory=list)
+    lineage: list[LineageEdge] = Field(default_factory=list)
+    joins: list[JoinStat] = Field(default_factory=list)
+    usage: list[ColumnUsage] = Field(default_factory=list)
+    queries: QueryStats = Field(default_factory=QueryStats)
+    notes: list[str] = Field(default_factory=list)
+
+    def table(self, name: str) -> Table | None:
+        """The table called ``name``: exact (case-insensitive) match, else a unique match on the short name."""
+        lowered = name.lower()
+        exact = [t for t in self.tables if t.name.lower() == lowered]
+        if exact:
+            return exact[0]
+        short = [t for t in self.tables if t.short_name.lower() == lowered]
+        return short[0] if len(short) == 1 else None
+
+    def relationship(self, rel_id: str) -> Relationship | None:
+        return next((r for r in self.relationships if r.id == rel_id), None)
+
+    def sort(self) -> DataModel:
+        """Put every list in a stable order so that two scans of the same warehouse diff cleanly."""
+        self.tables.sort(key=lambda t: t.name.lower())
+        self.relationships.sort(key=lambda r: (r.child_table, r.child_columns, r.parent_table, r.parent_columns))
+        self.entities.sort(key=lambda e: e.name.lower())
+        self.lineage.sort(key=lambda e: (e.target, e.source, e.kind))
+        self.joins.sort(key=lambda j: (-j.count, j.left_table, j.left_columns, j.right_table, j.right_columns))
+        self.usage.sort(key=lambda u: u.column)
+        self.queries.failures.sort(key=lambda f: (-f.count, f.fingerprint))
+        self.queries.shapes.sort(key=lambda s: (-s.count, s.fingerprint))
+        return self

@@ -1,0 +1,75 @@
+"""Rich renderables and progress for the terminal (only cli.py and render.py import rich)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import asdict
+from typing import Any
+
+from rich.console import Console, Group
+from rich.markup import escape
+from rich.panel import Panel
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from .scan import ScanSummary
+
+
+class RichProgress:
+    """One progress line per scan stage, on stderr so stdout stays clean for ``--json``."""
+
+    def __init__(self, console: Console):
+        self.console = console
+
+    @contextmanager
+    def stage(self, name: str, total: int | None = None) -> Iterator[Any]:
+        columns = [SpinnerColumn(), TextColumn("[bold]{task.description:<18}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn()]
+        with Progress(*columns, console=self.console, transient=False) as progress:
+            task = progress.add_task(name, total=total)
+            yield _Task(progress, task)
+            progress.update(task, total=progress.tasks[0].completed or 1, completed=progress.tasks[0].completed or 1)
+
+
+class _Task:
+    def __init__(self, progress: Progress, task: Any):
+        self.progress, self.task = progress, task
+
+    def advance(self, n: int = 1) -> None:
+        self.progress.advance(self.task, n)
+
+
+def scan_summary(summary: ScanSummary) -> Group:
+    """The scan summary: counts, relationships by status, parse statistics, the strongest relationships."""
+    counts = Table.grid(padding=(0, 2))
+    counts.add_row("source", escape(summary.source))
+    counts.add_row("tables / views", f"{summary.tables} / {summary.views}  ({summary.columns} columns)")
+    rels = ", ".join(f"{n} {status}" for status, n in summary.relationships.items()) or "none"
+    counts.add_row("relationships", rels)
+    counts.add_row("entities", str(summary.entities))
+    counts.add_row("lineage edges", str(summary.lineage_edges))
+    q = summary.queries
+    counts.add_row("queries", f"{q.get('total', 0)} total, {q.get('distinct', 0)} distinct, {q.get('parsed', 0)} parsed, {q.get('failed', 0)} failed")
+    if q.get("failures_by_reason"):
+        counts.add_row("  failed by reason", ", ".join(f"{k}: {v}" for k, v in q["failures_by_reason"].items()))
+    counts.add_row("LLM", escape(summary.llm))
+    counts.add_row("elapsed", f"{summary.elapsed_s:.1f}s  (" + ", ".join(f"{k} {v:.1f}s" for k, v in summary.timings.items()) + ")")
+    counts.add_row("model file", summary.model_path)
+    parts: list[Any] = [Panel(counts, title="datamodeler scan", expand=False)]
+    if summary.top_relationships:
+        parts.append(_relationship_table(summary.top_relationships))
+    parts.extend(f"[yellow]warning:[/] {escape(w)}" for w in summary.warnings)
+    return Group(*parts)
+
+
+def _relationship_table(rows: list[dict[str, Any]]) -> Table:
+    table = Table(title="Relationships (strongest first)", title_justify="left", box=None, padding=(0, 1))
+    for column in ("relationship", "card.", "status", "conf.", "evidence"):
+        table.add_column(column)
+    for row in rows:
+        table.add_row(escape(row["label"]), row["cardinality"], row["status"], f"{row['confidence']:.2f}", escape(row["evidence"]))
+    return table
+
+
+def summary_dict(summary: ScanSummary) -> dict[str, Any]:
+    return asdict(summary)

@@ -1,0 +1,223 @@
+"""The scan pipeline: an ordered tuple of stages, each a short function of one ``ScanContext``.
+
+    crawl catalog -> read query logs -> lineage -> profile -> relationships -> entities -> LLM -> save
+
+Stages receive data and a small source object; the CLI (or a notebook) calls ``run_scan``.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any, Protocol
+
+from .config import Settings, load_settings
+from .errors import ModelFileError
+from .model import DataModel, SourceInfo
+from .sources import CatalogFilter, LoggedQuery, Source, open_source
+from .store import DEFAULT_MODEL_PATH, load_model, merge_decisions, save_model
+
+
+class Progress(Protocol):
+    """Where stages report progress; the CLI passes a rich implementation."""
+
+    def stage(self, name: str, total: int | None = None) -> Any:
+        """A context manager whose value has ``advance(n=1)``."""
+        ...
+
+
+class _Silent:
+    def advance(self, n: int = 1) -> None:
+        pass
+
+
+class SilentProgress:
+    """Progress that shows nothing (library use, tests)."""
+
+    @contextmanager
+    def stage(self, name: str, total: int | None = None) -> Iterator[_Silent]:
+        yield _Silent()
+
+
+@dataclass
+class ScanOptions:
+    url: str | None = None
+    query_logs: list[Path] = field(default_factory=list)
+    out: Path = DEFAULT_MODEL_PATH
+    use_llm: bool = True
+    filters: CatalogFilter = field(default_factory=CatalogFilter)
+    history: bool = True
+    profile: bool = True
+    settings: Settings = field(default_factory=load_settings)
+
+
+@dataclass
+class ScanContext:
+    """What the stages share: options, the open source, the model being built and running counts."""
+
+    options: ScanOptions
+    source: Source
+    model: DataModel
+    progress: Progress
+    queries: list[LoggedQuery] = field(default_factory=list)
+    timings: dict[str, float] = field(default_factory=dict)
+    warnings: list[str] = field(default_factory=list)
+    llm_status: str = "not used"
+
+
+@dataclass
+class ScanSummary:
+    """What the user sees after a scan (and what ``--json`` prints)."""
+
+    model_path: str
+    source: str
+    dialect: str
+    tables: int
+    views: int
+    columns: int
+    relationships: dict[str, int]
+    entities: int
+    lineage_edges: int
+    queries: dict[str, Any]
+    llm: str
+    elapsed_s: float
+    timings: dict[str, float]
+    warnings: list[str]
+    top_relationships: list[dict[str, Any]]
+
+
+Stage = tuple[str, Callable[[ScanContext], None]]
+
+
+def crawl_catalog(ctx: ScanContext) -> None:
+    """Tables, views, columns, declared keys, comments and row counts."""
+    with ctx.progress.stage("crawl catalog") as bar:
+        ctx.model.tables = ctx.source.catalog(ctx.options.filters)
+        bar.advance(len(ctx.model.tables))
+
+
+def read_query_logs(ctx: ScanContext) -> None:
+    """Statements from the log files and the warehouse's own history."""
+    from .querylog import read_logs
+
+    with ctx.progress.stage("read query logs") as bar:
+        for query in read_logs(ctx.options.query_logs):
+            ctx.queries.append(query)
+            bar.advance()
+        if ctx.options.history:
+            for query in ctx.source.queries():
+                ctx.queries.append(query)
+                bar.advance()
+
+
+STAGES: tuple[Stage, ...] = (
+    ("crawl", crawl_catalog),
+    ("query log", read_query_logs),
+)
+
+
+def run_scan(options: ScanOptions, progress: Progress | None = None) -> tuple[DataModel, ScanSummary]:
+    """Scan a warehouse (the bundled demo when ``options.url`` is None), save the model file, return both."""
+    started = time.monotonic()
+    options = _with_demo_defaults(options)
+    previous = _previous_model(options.out)
+    source = open_source(options.url)
+    try:
+        ctx = ScanContext(options=options, source=source, model=_empty_model(source), progress=progress or SilentProgress(),
+                          llm_status=describe_llm(options))
+        _run_stages(ctx)
+    finally:
+        source.close()
+    model = merge_decisions(previous, ctx.model) if previous else ctx.model
+    model.notes = sorted(set(model.notes) | set(ctx.warnings))
+    save_model(model, options.out)
+    return model, summarize(ctx, model, time.monotonic() - started)
+
+
+def describe_llm(options: ScanOptions) -> str:
+    """How the LLM takes part in this scan, in words for the summary."""
+    if not options.use_llm:
+        return "off (--no-llm): deterministic evidence only"
+    llm = options.settings.llm
+    if not llm.configured:
+        return "not configured: deterministic evidence only (set OPENAI_BASE_URL / OPENAI_API_KEY or [llm] in datamodeler.toml)"
+    return f"{llm.model} at {llm.base_url or 'api.openai.com'}"
+
+
+def _run_stages(ctx: ScanContext) -> None:
+    for name, stage in STAGES:
+        began = time.monotonic()
+        stage(ctx)
+        ctx.timings[name] = round(time.monotonic() - began, 3)
+
+
+def _with_demo_defaults(options: ScanOptions) -> ScanOptions:
+    if options.url:
+        return options
+    from .demo import demo_url, ensure_demo
+
+    paths = ensure_demo()
+    options.url = demo_url(paths)
+    if not options.query_logs:
+        options.query_logs = list(paths.query_logs)
+    return options
+
+
+def _previous_model(path: Path) -> DataModel | None:
+    """The model file being replaced, so human decisions survive; a broken one stops the scan untouched."""
+    if not Path(path).exists():
+        return None
+    try:
+        return load_model(path)
+    except ModelFileError as exc:
+        raise ModelFileError(
+            f"will not overwrite {path}: {exc.message}", "move it away or choose another --out so nothing is lost"
+        ) from exc
+
+
+def _empty_model(source: Source) -> DataModel:
+    scanned_at = datetime.now(timezone.utc).replace(microsecond=0).isoformat()
+    return DataModel(source=SourceInfo(url=source.url, dialect=source.dialect, scanned_at=scanned_at))
+
+
+def summarize(ctx: ScanContext, model: DataModel, elapsed: float) -> ScanSummary:
+    """Counts for the scan summary."""
+    by_status: dict[str, int] = {}
+    for rel in model.relationships:
+        by_status[rel.status] = by_status.get(rel.status, 0) + 1
+    top = sorted(model.relationships, key=lambda r: (r.status == "rejected", -r.confidence, r.label))[:15]
+    return ScanSummary(
+        model_path=str(ctx.options.out),
+        source=model.source.url,
+        dialect=model.source.dialect,
+        tables=sum(t.kind == "table" for t in model.tables),
+        views=sum(t.kind == "view" for t in model.tables),
+        columns=sum(len(t.columns) for t in model.tables),
+        relationships=dict(sorted(by_status.items())),
+        entities=len(model.entities),
+        lineage_edges=len(model.lineage),
+        queries={k: v for k, v in model.queries.model_dump().items() if k in ("total", "distinct", "parsed", "failed", "failures_by_reason")},
+        llm=ctx.llm_status,
+        elapsed_s=round(elapsed, 2),
+        timings=ctx.timings,
+        warnings=ctx.warnings,
+        top_relationships=[_relationship_line(r) for r in top],
+    )
+
+
+def _relationship_line(rel: Any) -> dict[str, Any]:
+    evidence = ", ".join(_evidence_text(e) for e in rel.evidence)
+    return {"id": rel.id, "label": rel.label, "cardinality": rel.cardinality, "status": rel.status,
+            "confidence": rel.confidence, "evidence": evidence}
+
+
+def _evidence_text(evidence: Any) -> str:
+    if evidence.kind == "query_join" and evidence.count is not None:
+        return f"joins {evidence.count}"
+    if evidence.ratio is not None:
+        return f"{evidence.kind} {evidence.ratio:.0%}"
+    return evidence.kind

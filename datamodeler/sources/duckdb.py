@@ -1,0 +1,129 @@
+"""DuckDB files, read from DuckDB's own catalog functions and opened ``read_only``.
+
+duckdb-engine's SQLAlchemy inspector fails on constraint reflection with SQLAlchemy 2.1
+(``Type with name REGCLASS does not exist``), so this source reads ``duckdb_tables()``,
+``duckdb_columns()`` and ``duckdb_constraints()`` directly: four queries for any catalog size.
+"""
+
+from __future__ import annotations
+
+import re
+import threading
+from collections.abc import Iterator
+from pathlib import Path
+
+import duckdb
+from sqlalchemy.engine import make_url
+
+from ..errors import SourceError
+from ..model import Column, ForeignKey, Table
+from .base import CatalogFilter, LoggedQuery, Rows
+from .sqlalchemy_source import redact_url
+
+_REFERENCES = re.compile(r"REFERENCES\s+(?P<target>[^\s(]+)\s*\(", re.IGNORECASE)
+
+TABLES_SQL = """
+SELECT schema_name, table_name, comment, estimated_size FROM duckdb_tables()
+WHERE database_name = current_database() AND NOT internal AND NOT temporary
+"""
+VIEWS_SQL = """
+SELECT schema_name, view_name, comment, sql FROM duckdb_views()
+WHERE database_name = current_database() AND NOT internal AND NOT temporary
+"""
+COLUMNS_SQL = """
+SELECT schema_name, table_name, column_name, data_type, is_nullable, column_default, comment
+FROM duckdb_columns() WHERE database_name = current_database() AND NOT internal
+ORDER BY schema_name, table_name, column_index
+"""
+CONSTRAINTS_SQL = """
+SELECT schema_name, table_name, constraint_type, constraint_column_names, constraint_name,
+       referenced_table, referenced_column_names, constraint_text
+FROM duckdb_constraints()
+WHERE database_name = current_database() AND constraint_type IN ('PRIMARY KEY', 'UNIQUE', 'FOREIGN KEY')
+ORDER BY schema_name, table_name, constraint_index
+"""
+
+
+class DuckDBSource:
+    """A DuckDB database file opened read-only."""
+
+    dialect = "duckdb"
+
+    def __init__(self, url: str):
+        self.url = redact_url(url)
+        self.path = _database_path(url)
+        try:
+            self.conn = duckdb.connect(str(self.path), read_only=True)
+        except duckdb.Error as exc:
+            raise SourceError(f"cannot open DuckDB database {self.path}: {str(exc).splitlines()[0]}") from exc
+        self._lock = threading.Lock()
+
+    def catalog(self, filters: CatalogFilter) -> list[Table]:
+        tables = self._tables(filters)
+        by_key = {(t.schema_name or "", t.short_name): t for t in tables}
+        for schema, table, name, type_, nullable, default, comment in self._rows(COLUMNS_SQL):
+            if (target := by_key.get((schema, table))) is not None:
+                target.columns.append(Column(name=name, type=type_, nullable=bool(nullable), default=default, comment=comment))
+        for row in self._rows(CONSTRAINTS_SQL):
+            if (target := by_key.get((row[0], row[1]))) is not None:
+                _apply_constraint(target, row)
+        return tables
+
+    def _tables(self, filters: CatalogFilter) -> list[Table]:
+        tables = []
+        for schema, name, comment, size in self._rows(TABLES_SQL):
+            tables.append(Table(name=f"{schema}.{name}", kind="table", comment=comment, row_count=size))
+        for schema, name, comment, sql in self._rows(VIEWS_SQL):
+            tables.append(Table(name=f"{schema}.{name}", kind="view", comment=comment, view_sql=sql))
+        return [t for t in tables if filters.wants_schema(t.schema_name) and filters.wants_table(t.name)]
+
+    def _rows(self, sql: str) -> list[tuple]:
+        with self._lock:
+            return self.conn.execute(sql).fetchall()
+
+    def queries(self) -> Iterator[LoggedQuery]:
+        return iter(())
+
+    def execute(self, sql: str, timeout_s: float = 30.0, max_rows: int | None = None) -> Rows:
+        with self._lock:
+            cursor = self.conn.cursor()
+            timer = threading.Timer(timeout_s, cursor.interrupt)
+            timer.start()
+            try:
+                result = cursor.execute(sql)
+                rows = result.fetchmany(max_rows) if max_rows is not None else result.fetchall()
+                return Rows(columns=[d[0] for d in result.description or []], rows=rows)
+            finally:
+                timer.cancel()
+                cursor.close()
+
+    def close(self) -> None:
+        self.conn.close()
+
+
+def _database_path(url: str) -> Path:
+    database = make_url(url).database
+    if not database or database == ":memory:":
+        raise SourceError("a DuckDB URL needs a file path", "use duckdb:///path/to/file.duckdb")
+    path = Path(database).expanduser()
+    if not path.is_file():
+        raise SourceError(f"no DuckDB database at {path}", "check the path (duckdb:///relative.duckdb or duckdb:////absolute.duckdb)")
+    return path
+
+
+def _apply_constraint(table: Table, row: tuple) -> None:
+    _, _, kind, columns, name, referenced, referenced_columns, text = row
+    columns = list(columns or [])
+    if kind == "PRIMARY KEY":
+        table.primary_key, table.primary_key_source = columns, "declared"
+    elif kind == "UNIQUE":
+        table.unique_keys.append(columns)
+    elif kind == "FOREIGN KEY" and referenced:
+        parent = _referenced_table(text, table.schema_name, referenced)
+        table.foreign_keys.append(ForeignKey(name=name, columns=columns, parent_table=parent, parent_columns=list(referenced_columns or [])))
+
+
+def _referenced_table(text: str | None, schema: str | None, referenced: str) -> str:
+    match = _REFERENCES.search(text or "")
+    target = match.group("target").replace('"', "") if match else referenced
+    return target if "." in target else f"{schema}.{target}"

@@ -1,0 +1,192 @@
+"""Any SQLAlchemy URL: the catalog through the inspector, queries in a read-only transaction."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Engine, make_url
+
+from ..errors import SourceError
+from ..model import Column, ForeignKey, Table
+from .base import CatalogFilter, LoggedQuery, Rows, qualified_name
+
+EXACT_COUNT_LIMIT = 1_000_000
+
+
+def redact_url(url: str) -> str:
+    """The URL with any password removed."""
+    try:
+        parsed = make_url(url)
+    except Exception:  # noqa: BLE001 - an unparsable URL is shown as given, minus userinfo
+        return url.split("@")[-1]
+    if parsed.password is None:
+        return parsed.render_as_string(hide_password=False)
+    return parsed.set(password=None).render_as_string(hide_password=False)
+
+
+def _sqlglot_dialect(backend: str) -> str:
+    return {"postgresql": "postgres", "mssql": "tsql", "oracle": "oracle"}.get(backend, backend)
+
+
+class SQLAlchemySource:
+    """A warehouse reached through SQLAlchemy; subclasses make access read-only per backend."""
+
+    default_schema_name: str | None = None
+
+    def __init__(self, url: str, engine: Engine | None = None):
+        self.url = redact_url(url)
+        self.backend = make_url(url).get_backend_name()
+        self.dialect = _sqlglot_dialect(self.backend)
+        self.engine = engine or self._create_engine(url)
+
+    def _create_engine(self, url: str) -> Engine:
+        try:
+            return sa.create_engine(url)
+        except (sa.exc.NoSuchModuleError, ModuleNotFoundError) as exc:
+            raise SourceError(
+                f"no SQLAlchemy driver for '{make_url(url).drivername}'",
+                "install the driver package for this database (e.g. pip install psycopg)",
+            ) from exc
+        except sa.exc.ArgumentError as exc:
+            raise SourceError(f"bad warehouse URL: {exc}", "use the form dialect+driver://user:pass@host/db") from exc
+
+    # -- catalog -----------------------------------------------------------------------------
+    def catalog(self, filters: CatalogFilter) -> list[Table]:
+        inspector = sa.inspect(self._connect_checked())
+        tables: list[Table] = []
+        for schema in self._schemas(inspector, filters):
+            tables.extend(self._schema_tables(inspector, schema, filters))
+        self._add_row_counts(tables)
+        return tables
+
+    def _connect_checked(self) -> Engine:
+        try:
+            with self.engine.connect() as conn:
+                conn.execute(sa.text("SELECT 1"))
+        except sa.exc.OperationalError as exc:
+            reason = str(exc.orig).strip().splitlines()[0] if exc.orig else str(exc)
+            raise SourceError(f"cannot connect to {self.url}: {reason}", "check the host, port, database name and credentials") from exc
+        except sa.exc.DBAPIError as exc:
+            raise SourceError(f"cannot connect to {self.url}: {exc.orig}") from exc
+        return self.engine
+
+    def _schemas(self, inspector: Any, filters: CatalogFilter) -> list[str | None]:
+        names = [s for s in inspector.get_schema_names() if filters.wants_schema(s)]
+        return names or [None]
+
+    def _display_schema(self, schema: str | None) -> str | None:
+        return schema
+
+    def _schema_tables(self, inspector: Any, schema: str | None, filters: CatalogFilter) -> list[Table]:
+        shown = self._display_schema(schema)
+        kinds = {name: "table" for name in inspector.get_table_names(schema=schema)}
+        kinds.update({name: "view" for name in inspector.get_view_names(schema=schema)})
+        wanted = [n for n in sorted(kinds) if filters.wants_table(qualified_name(shown, n))]
+        if not wanted:
+            return []
+        multi = _MultiReflection(inspector, schema, wanted)
+        return [self._build_table(inspector, schema, shown, name, kinds[name], multi) for name in wanted]
+
+    def _build_table(self, inspector: Any, schema: str | None, shown: str | None, name: str, kind: str, multi: "_MultiReflection") -> Table:
+        key = (schema, name)
+        pk = multi.pks.get(key) or {}
+        table = Table(
+            name=qualified_name(shown, name),
+            kind=kind,
+            columns=[_column(c) for c in multi.columns.get(key, [])],
+            primary_key=list(pk.get("constrained_columns") or []),
+            unique_keys=[list(u["column_names"]) for u in multi.uniques.get(key, []) if u.get("column_names")],
+            foreign_keys=[_foreign_key(fk, self._display_schema) for fk in multi.fks.get(key, []) if fk.get("referred_table")],
+            comment=(multi.comments.get(key) or {}).get("text"),
+        )
+        table.primary_key_source = "declared" if table.primary_key else None
+        if kind == "view":
+            table.view_sql = _view_definition(inspector, name, schema)
+        return table
+
+    def _add_row_counts(self, tables: list[Table]) -> None:
+        with self.engine.connect() as conn:
+            for table in tables:
+                if table.kind == "table":
+                    table.row_count = _exact_count(conn, table.name)
+
+    # -- query history -------------------------------------------------------------------------
+    def queries(self) -> Iterator[LoggedQuery]:
+        return iter(())
+
+    # -- read-only queries ---------------------------------------------------------------------
+    def execute(self, sql: str, timeout_s: float = 30.0, max_rows: int | None = None) -> Rows:
+        with self.engine.connect() as conn:
+            self._begin_read_only(conn, timeout_s)
+            result = conn.exec_driver_sql(sql)
+            rows = result.fetchmany(max_rows) if max_rows is not None else result.fetchall()
+            return Rows(columns=list(result.keys()), rows=[tuple(r) for r in rows])
+
+    def _begin_read_only(self, conn: sa.Connection, timeout_s: float) -> None:
+        """Backends override this to enforce read-only access and the statement timeout."""
+
+    def close(self) -> None:
+        self.engine.dispose()
+
+
+class _MultiReflection:
+    """Columns, keys and comments of many tables in one inspector call each (fast on big catalogs)."""
+
+    def __init__(self, inspector: Any, schema: str | None, names: list[str]):
+        kwargs = {"schema": schema, "filter_names": names, "kind": sa.engine.ObjectKind.ANY}
+        self.columns = inspector.get_multi_columns(**kwargs)
+        self.pks = _safe(inspector.get_multi_pk_constraint, kwargs)
+        self.uniques = _safe(inspector.get_multi_unique_constraints, kwargs)
+        self.fks = _safe(inspector.get_multi_foreign_keys, kwargs)
+        self.comments = _safe(inspector.get_multi_table_comment, kwargs)
+
+
+def _safe(method: Any, kwargs: dict) -> dict:
+    try:
+        return method(**kwargs)
+    except NotImplementedError:
+        return {}
+
+
+def _column(info: dict) -> Column:
+    default = info.get("default")
+    return Column(
+        name=info["name"],
+        type=_type_name(info.get("type")),
+        nullable=bool(info.get("nullable", True)),
+        default=str(default) if default is not None else None,
+        comment=info.get("comment"),
+    )
+
+
+def _type_name(type_: Any) -> str:
+    try:
+        return str(type_)
+    except Exception:  # noqa: BLE001 - some dialect types cannot render without a dialect
+        return type(type_).__name__.upper()
+
+
+def _foreign_key(fk: dict, display_schema: Any) -> ForeignKey:
+    return ForeignKey(
+        name=fk.get("name"),
+        columns=list(fk["constrained_columns"]),
+        parent_table=qualified_name(display_schema(fk.get("referred_schema")), fk["referred_table"]),
+        parent_columns=list(fk["referred_columns"]),
+    )
+
+
+def _view_definition(inspector: Any, name: str, schema: str | None) -> str | None:
+    try:
+        return inspector.get_view_definition(name, schema=schema)
+    except Exception:  # noqa: BLE001 - a view we cannot read is still a view
+        return None
+
+
+def _exact_count(conn: sa.Connection, qualified: str) -> int | None:
+    parts = [sa.table(qualified.rpartition(".")[2], schema=qualified.rpartition(".")[0] or None)]
+    try:
+        return conn.execute(sa.select(sa.func.count()).select_from(parts[0])).scalar_one()
+    except sa.exc.DBAPIError:
+        return None
