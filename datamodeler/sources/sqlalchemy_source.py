@@ -21,9 +21,8 @@ def redact_url(url: str) -> str:
         parsed = make_url(url)
     except Exception:  # noqa: BLE001 - an unparsable URL is shown as given, minus userinfo
         return url.split("@")[-1]
-    if parsed.password is None:
-        return parsed.render_as_string(hide_password=False)
-    return parsed.set(password=None).render_as_string(hide_password=False)
+    secret_keys = [k for k in parsed.query if any(w in k.lower() for w in ("password", "secret", "token", "key"))]
+    return parsed._replace(password=None).difference_update_query(secret_keys).render_as_string(hide_password=False)
 
 
 def _sqlglot_dialect(backend: str) -> str:

@@ -1,0 +1,23 @@
+#!/usr/bin/env bash
+# Install everything the test suite needs, then run it: the one check command, for developers and CI.
+#   bash scripts/check.sh            # all tests
+#   bash scripts/check.sh -k lineage # pytest arguments pass through
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+VENV="${DATAMODELER_VENV:-.venv}"
+PYTHON="${PYTHON:-python3}"
+
+if [ ! -x "$VENV/bin/python" ]; then
+  "$PYTHON" -m venv "$VENV"
+fi
+"$VENV/bin/python" -m pip install --quiet --upgrade pip
+"$VENV/bin/python" -m pip install --quiet -e '.[test]'
+
+# System tools the tests drive for real (PostgreSQL, Graphviz, …): one script per tool.
+for step in scripts/setup.d/*.sh; do
+  [ -e "$step" ] || continue
+  bash "$step"
+done
+
+exec "$VENV/bin/python" -m pytest "$@"

@@ -1,0 +1,106 @@
+"""Shared fixtures: a real PostgreSQL server, the demo warehouse, the ../shared datasets (optional)."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+import subprocess
+import tempfile
+import time
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parents[1]
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption(
+        "--datasets",
+        default=os.environ.get("DATAMODELER_DATASETS", str(REPO.parent / "shared" / "datasets")),
+        help="Folder of public sample databases (Chinook, Northwind, Sakila, Spider, TPC); tests using it skip when absent.",
+    )
+
+
+@pytest.fixture(scope="session")
+def datasets(request: pytest.FixtureRequest) -> Path:
+    """The shared datasets folder; skips the test when it is not there (a user's fresh clone has none)."""
+    path = Path(request.config.getoption("--datasets"))
+    if not path.is_dir():
+        pytest.skip(f"datasets folder {path} not present")
+    return path
+
+
+# -- PostgreSQL ---------------------------------------------------------------------------------
+
+
+def _pg_bin(name: str) -> str | None:
+    found = shutil.which(name)
+    if found:
+        return found
+    candidates = sorted(Path("/usr/lib/postgresql").glob(f"*/bin/{name}"), reverse=True)
+    return str(candidates[0]) if candidates else None
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def _as_postgres_user(cmd: list[str]) -> list[str]:
+    """PostgreSQL refuses to run as root: run it as the unprivileged ``postgres`` user then."""
+    if os.geteuid() != 0:
+        return cmd
+    runuser = shutil.which("runuser")
+    if runuser:
+        return [runuser, "-u", "postgres", "--", *cmd]
+    return ["su", "postgres", "-s", "/bin/sh", "-c", " ".join(cmd)]
+
+
+@pytest.fixture(scope="session")
+def pg_server():
+    """A throw-away PostgreSQL server with pg_stat_statements loaded; yields its base URL (no database)."""
+    initdb, pg_ctl = _pg_bin("initdb"), _pg_bin("pg_ctl")
+    if not (initdb and pg_ctl):
+        if os.environ.get("CI"):
+            pytest.fail("PostgreSQL binaries not found in CI: scripts/setup.d/10-postgresql.sh should install them")
+        pytest.skip("PostgreSQL (initdb, pg_ctl) not installed")
+    base = Path(tempfile.mkdtemp(prefix="dm-pg-"))
+    data, sock = base / "data", base / "sock"
+    sock.mkdir()
+    if os.geteuid() == 0:
+        shutil.chown(base, "postgres", "postgres")
+        shutil.chown(sock, "postgres", "postgres")
+    port = _free_port()
+    subprocess.run(_as_postgres_user([initdb, "-D", str(data), "-U", "postgres", "-A", "trust", "--no-sync"]), check=True, capture_output=True)
+    options = f"-p {port} -k {sock} -c listen_addresses=127.0.0.1 -c shared_preload_libraries=pg_stat_statements -c fsync=off"
+    subprocess.run(_as_postgres_user([pg_ctl, "-D", str(data), "-o", options, "-l", str(base / "log"), "-w", "start"]), check=True, capture_output=True)
+    try:
+        yield f"postgresql+psycopg://postgres@127.0.0.1:{port}"
+    finally:
+        subprocess.run(_as_postgres_user([pg_ctl, "-D", str(data), "-m", "immediate", "stop"]), capture_output=True)
+        shutil.rmtree(base, ignore_errors=True)
+
+
+@pytest.fixture()
+def pg_database(pg_server: str, request: pytest.FixtureRequest):
+    """A fresh, empty database on the test server; yields ``(url, admin_engine)`` where the engine can write."""
+    import sqlalchemy as sa
+
+    name = "t_" + "".join(ch for ch in request.node.name.lower() if ch.isalnum())[:40] + f"_{int(time.time() * 1000) % 100000}"
+    admin = sa.create_engine(f"{pg_server}/postgres", isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.exec_driver_sql(f'CREATE DATABASE "{name}"')
+    admin.dispose()
+    url = f"{pg_server}/{name}"
+    engine = sa.create_engine(url, isolation_level="AUTOCOMMIT")
+    try:
+        yield url, engine
+    finally:
+        engine.dispose()
+        admin = sa.create_engine(f"{pg_server}/postgres", isolation_level="AUTOCOMMIT")
+        with admin.connect() as conn:
+            conn.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        admin.dispose()
