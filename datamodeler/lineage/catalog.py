@@ -1,0 +1,72 @@
+"""The crawled catalog as sqlglot sees it: a case-folded MappingSchema plus the way back to catalog spelling.
+
+Every identifier in a statement is lower-cased before qualification and every catalog name is stored
+lower-cased, so resolution is case-insensitive in every dialect; results are spelled as the catalog spells them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+
+from ..model import Table
+
+
+@dataclass
+class CatalogIndex:
+    """Tables and columns keyed by lower-cased ``schema.table``; picklable so worker processes can share it."""
+
+    tables: dict[str, str] = field(default_factory=dict)  # folded name -> catalog name
+    columns: dict[str, list[str]] = field(default_factory=dict)  # folded name -> columns in catalog spelling
+    short_names: dict[str, list[str]] = field(default_factory=dict)  # folded short name -> folded full names
+
+    @classmethod
+    def from_tables(cls, tables: Iterable[Table]) -> CatalogIndex:
+        index = cls()
+        for table in tables:
+            index.add_table(table.name, [c.name for c in table.columns])
+        return index
+
+    def add_table(self, name: str, columns: list[str]) -> None:
+        """Add (or replace) a table, e.g. one created by a CTAS in the log."""
+        folded = name.lower()
+        self.tables[folded] = name
+        self.columns[folded] = list(columns)
+        short = folded.rpartition(".")[2]
+        if folded not in self.short_names.setdefault(short, []):
+            self.short_names[short].append(folded)
+
+    @property
+    def depth(self) -> int:
+        """Name parts of the catalog's tables: 1 (``table``) or 2 (``schema.table``)."""
+        return 2 if any("." in name for name in self.tables) else 1
+
+    def mapping(self) -> dict[str, object]:
+        """The nested ``{schema: {table: {column: type}}}`` mapping for ``sqlglot.schema.MappingSchema``."""
+        nested: dict[str, object] = {}
+        depth = self.depth
+        for folded, columns in self.columns.items():
+            parts = folded.split(".", 1) if depth == 2 else [folded]
+            if len(parts) != depth:
+                parts = ["", *parts]
+            level = nested
+            for part in parts[:-1]:
+                level = level.setdefault(part, {})  # type: ignore[assignment]
+            level[parts[-1]] = {c.lower(): "unknown" for c in columns}  # type: ignore[index]
+        return nested
+
+    def resolve_table(self, parts: list[str]) -> str | None:
+        """The catalog name for ``[schema, table]`` or ``[table]`` (folded), or None when unknown."""
+        parts = [p for p in parts if p]
+        folded = ".".join(parts).lower()
+        if folded in self.tables:
+            return self.tables[folded]
+        candidates = self.short_names.get(parts[-1].lower(), [])
+        if len(candidates) == 1 and len(parts) == 1:
+            return self.tables[candidates[0]]
+        return None
+
+    def column_name(self, table: str, column: str) -> str:
+        """``column`` as the catalog spells it in ``table`` (unchanged when unknown)."""
+        lowered = column.lower()
+        return next((c for c in self.columns.get(table.lower(), []) if c.lower() == lowered), column)
