@@ -123,11 +123,12 @@ STAGES: tuple[Stage, ...] = (
 def run_scan(options: ScanOptions, progress: Progress | None = None) -> tuple[DataModel, ScanSummary]:
     """Scan a warehouse (the bundled demo when ``options.url`` is None), save the model file, return both."""
     started = time.monotonic()
-    options = _with_demo_defaults(options)
+    progress = progress or SilentProgress()
+    options = _with_demo_defaults(options, progress)
     previous = _previous_model(options.out)
     source = open_source(options.url)
     try:
-        ctx = ScanContext(options=options, source=source, model=_empty_model(source), progress=progress or SilentProgress(),
+        ctx = ScanContext(options=options, source=source, model=_empty_model(source), progress=progress,
                           llm_status=describe_llm(options))
         _run_stages(ctx)
     finally:
@@ -155,12 +156,14 @@ def _run_stages(ctx: ScanContext) -> None:
         ctx.timings[name] = round(time.monotonic() - began, 3)
 
 
-def _with_demo_defaults(options: ScanOptions) -> ScanOptions:
+def _with_demo_defaults(options: ScanOptions, progress: Progress) -> ScanOptions:
     if options.url:
         return options
     from .demo import demo_url, ensure_demo
 
-    paths = ensure_demo()
+    with progress.stage("demo warehouse") as bar:
+        paths = ensure_demo()
+        bar.advance()
     options.url = demo_url(paths)
     if not options.query_logs:
         options.query_logs = list(paths.query_logs)
