@@ -7,6 +7,7 @@ Stages receive data and a small source object; the CLI (or a notebook) calls ``r
 
 from __future__ import annotations
 
+import itertools
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -16,6 +17,7 @@ from pathlib import Path
 from typing import Any, Protocol
 
 from .config import Settings, load_settings
+from .discovery import entities_stage, profile_stage, relationships_stage
 from .errors import ModelFileError
 from .model import DataModel, SourceInfo
 from .sources import CatalogFilter, LoggedQuery, Source, open_source
@@ -64,6 +66,7 @@ class ScanContext:
     model: DataModel
     progress: Progress
     queries: list[LoggedQuery] = field(default_factory=list)
+    shapes: Any = None  # lineage.shapes.ShapeCollector: the log folded into distinct statement shapes
     timings: dict[str, float] = field(default_factory=dict)
     warnings: list[str] = field(default_factory=list)
     llm_status: str = "not used"
@@ -101,22 +104,38 @@ def crawl_catalog(ctx: ScanContext) -> None:
 
 
 def read_query_logs(ctx: ScanContext) -> None:
-    """Statements from the log files and the warehouse's own history."""
+    """Statements from the log files and the warehouse's own history, folded into distinct shapes as they stream."""
+    from .lineage.shapes import ShapeCollector
     from .querylog import read_logs
 
+    ctx.shapes = ShapeCollector(ctx.source.dialect, ctx.options.settings.scan.max_statement_chars)
     with ctx.progress.stage("read query logs") as bar:
-        for query in read_logs(ctx.options.query_logs):
-            ctx.queries.append(query)
+        history = ctx.source.queries() if ctx.options.history else iter(())
+        for query in itertools.chain(read_logs(ctx.options.query_logs), history):
+            ctx.shapes.add(query)
             bar.advance()
-        if ctx.options.history:
-            for query in ctx.source.queries():
-                ctx.queries.append(query)
-                bar.advance()
+
+
+def extract_lineage(ctx: ScanContext) -> None:
+    """Column lineage, joins and usage from each distinct statement shape (parsed once) and each view definition."""
+    from .lineage.pipeline import build_lineage
+    from .lineage.shapes import ShapeCollector
+
+    shapes, settings = ctx.shapes or ShapeCollector(ctx.source.dialect), ctx.options.settings.scan
+    with ctx.progress.stage("lineage", total=len(shapes.shapes)) as bar:
+        evidence = build_lineage(ctx.model.tables, shapes, ctx.model.source.dialect, workers=settings.workers,
+                                 timeout_s=settings.lineage_timeout_s, on_done=bar.advance)
+    ctx.model.queries, ctx.model.lineage, ctx.model.joins, ctx.model.usage = evidence.queries, evidence.lineage, evidence.joins, evidence.usage
+    ctx.warnings.extend(evidence.warnings)
 
 
 STAGES: tuple[Stage, ...] = (
     ("crawl", crawl_catalog),
     ("query log", read_query_logs),
+    ("lineage", extract_lineage),
+    ("profile", profile_stage),
+    ("relationships", relationships_stage),
+    ("entities", entities_stage),
 )
 
 

@@ -1,0 +1,258 @@
+"""Relationship discovery benchmark: recovered relationships vs declared foreign keys, next to naming baselines.
+
+    python benchmarks/relationships.py [--datasets ../shared/datasets] [--markdown]
+
+Chinook, Northwind and Sakila are copied to a temp dir and rebuilt without their foreign keys (and, in a second
+variant, without primary keys), then scanned (profile, keys, relationships). Spider's tables.json is inferred from
+names, types and declared primary keys alone. The demo warehouse is scanned with its query log against
+``examples/streaming/relationships.json``. Scores compare asserted relationships (declared|verified|accepted),
+one (child column -> parent column) pair at a time, case-insensitively.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import shutil
+import sqlite3
+import sys
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from datamodeler.keys import infer_primary_keys  # noqa: E402
+from datamodeler.model import ASSERTED_STATUSES, Column, DataModel, SourceInfo, Table  # noqa: E402
+from datamodeler.naming import singular  # noqa: E402
+from datamodeler.profile import Budget, profile_tables  # noqa: E402
+from datamodeler.relationships import discover_relationships  # noqa: E402
+from datamodeler.sources import CatalogFilter, open_source  # noqa: E402
+
+Pair = tuple[str, str, str, str]
+SAMPLE_DATABASES = {"chinook": "Chinook_Sqlite.sqlite", "northwind": "northwind.db", "sakila": "sakila.db"}
+
+
+@dataclass
+class Score:
+    name: str
+    found: int
+    truth: int
+    hits: int
+
+    @property
+    def precision(self) -> float:
+        return self.hits / self.found if self.found else 1.0
+
+    @property
+    def recall(self) -> float:
+        return self.hits / self.truth if self.truth else 1.0
+
+    @property
+    def f1(self) -> float:
+        p, r = self.precision, self.recall
+        return 2 * p * r / (p + r) if p + r else 0.0
+
+
+def score(name: str, found: set[Pair], truth: set[Pair]) -> Score:
+    return Score(name, len(found), len(truth), len(found & truth))
+
+
+def pairs_of(relationships) -> set[Pair]:
+    """Asserted relationships as lower-cased (child table, child column, parent table, parent column) pairs."""
+    out: set[Pair] = set()
+    for rel in relationships:
+        if rel.status in ASSERTED_STATUSES and rel.cardinality != "M:N":
+            for c, p in zip(rel.child_columns, rel.parent_columns):
+                out.add((rel.child_table.lower(), c.lower(), rel.parent_table.lower(), p.lower()))
+    return out
+
+
+# -- naming baselines ----------------------------------------------------------------------------
+
+
+def naming_baseline(model: DataModel, truth_keys: dict[str, list[str]]) -> set[Pair]:
+    """SchemaSpy style (identical column name to a single-column PK) plus tbls style (``x_id`` -> ``xs.id``)."""
+    keys = {t.lower(): [k.lower() for k in pk] for t, pk in truth_keys.items() if len(pk) == 1}
+    found: set[Pair] = set()
+    for table in model.tables:
+        for column in table.columns:
+            name = column.name.lower()
+            for parent, (pk,) in keys.items():
+                if parent == table.name.lower():
+                    continue
+                short = parent.rpartition(".")[2]
+                if name == pk or (pk == "id" and name in (f"{short}_id", f"{singular(short)}_id")):
+                    found.add((table.name.lower(), name, parent, pk))
+    return found
+
+
+# -- sample databases ----------------------------------------------------------------------------
+
+
+def rebuild_without_constraints(original: Path, target: Path, keep_primary_keys: bool) -> None:
+    """Copy a SQLite database table by table, dropping FOREIGN KEY clauses (and PRIMARY KEYs when asked)."""
+    src = sqlite3.connect(f"file:{original}?mode=ro", uri=True)
+    dst = sqlite3.connect(target)
+    for (name,) in src.execute("SELECT name FROM sqlite_master WHERE type='table' AND name NOT LIKE 'sqlite_%'").fetchall():
+        info = src.execute(f'PRAGMA table_info("{name}")').fetchall()
+        pk = [row[1] for row in sorted(info, key=lambda r: r[5]) if row[5]]
+        columns = [f'"{row[1]}" {row[2]}'.strip() for row in info]
+        if keep_primary_keys and pk:
+            columns.append("PRIMARY KEY (" + ", ".join(f'"{c}"' for c in pk) + ")")
+        dst.execute(f'CREATE TABLE "{name}" ({", ".join(columns)})')
+        marks = ", ".join("?" for _ in info)
+        dst.executemany(f'INSERT INTO "{name}" VALUES ({marks})', src.execute(f'SELECT * FROM "{name}"'))
+    dst.commit()
+    src.close()
+    dst.close()
+
+
+def scan_database(url: str, sample_rows: int = 100_000) -> DataModel:
+    """Crawl, profile, infer keys and relationships (the scan's own stage functions, no query log)."""
+    source = open_source(url)
+    try:
+        model = DataModel(source=SourceInfo(url=url, dialect=source.dialect, scanned_at="benchmark"))
+        model.tables = source.catalog(CatalogFilter())
+        profile_tables(source, model.tables, sample_rows, Budget(60, 30))
+        budget = Budget(60, 30)
+        infer_primary_keys(source, model.tables, budget)
+        model.relationships = discover_relationships(model, source, sample_rows, budget)
+        return model
+    finally:
+        source.close()
+
+
+def truth_of_sample(declared: dict) -> set[Pair]:
+    return {(fk["table"].lower(), c.lower(), fk["ref_table"].lower(), p.lower())
+            for fk in declared["foreign_keys"] for c, p in zip(fk["columns"], fk["ref_columns"])}
+
+
+def run_sample_database(folder: Path, keep_primary_keys: bool, workdir: Path) -> tuple[Score, Score, DataModel]:
+    declared = json.loads((folder / "declared_fks.json").read_text())
+    target = workdir / f"{folder.name}_{'pk' if keep_primary_keys else 'nopk'}.db"
+    rebuild_without_constraints(folder / SAMPLE_DATABASES[folder.name], target, keep_primary_keys)
+    model = scan_database(f"sqlite:///{target}")
+    truth = truth_of_sample(declared)
+    label = f"{folder.name} ({'PKs kept' if keep_primary_keys else 'PKs dropped'})"
+    keys = {t: v["primary_key"] for t, v in declared["tables"].items()} if keep_primary_keys else \
+        {t.name: t.primary_key for t in model.tables if t.primary_key_source == "inferred"}
+    return score(label, pairs_of(model.relationships), truth), score(label, naming_baseline(model, keys), truth), model
+
+
+# -- Spider --------------------------------------------------------------------------------------
+
+SPIDER_TYPES = {"number": "NUMERIC", "text": "TEXT", "time": "TIMESTAMP", "boolean": "BOOLEAN", "others": "OTHER"}
+
+
+def spider_model(db: dict) -> DataModel:
+    """A schema-only model from one Spider tables.json entry (names, types, declared primary keys)."""
+    tables = [Table(name=name) for name in db["table_names_original"]]
+    for index, ((table_index, name), type_) in enumerate(zip(db["column_names_original"], db["column_types"])):
+        if table_index >= 0:
+            tables[table_index].columns.append(Column(name=name, type=SPIDER_TYPES.get(type_, type_)))
+    for pk in db["primary_keys"]:
+        for index in pk if isinstance(pk, list) else [pk]:
+            table_index, name = db["column_names_original"][index]
+            tables[table_index].primary_key.append(name)
+            tables[table_index].primary_key_source = "declared"
+    return DataModel(source=SourceInfo(url=f"spider:{db['db_id']}", dialect="sqlite", scanned_at="benchmark"), tables=tables)
+
+
+def spider_truth(db: dict) -> set[Pair]:
+    names, cols = db["table_names_original"], db["column_names_original"]
+    return {(names[cols[c][0]].lower(), cols[c][1].lower(), names[cols[p][0]].lower(), cols[p][1].lower()) for c, p in db["foreign_keys"]}
+
+
+def run_spider(path: Path) -> tuple[Score, Score]:
+    found_all = base_all = truth_all = hits = base_hits = 0
+    for db in json.loads(path.read_text()):
+        model = spider_model(db)
+        infer_primary_keys(None, model.tables, None)
+        model.relationships = discover_relationships(model)
+        truth = spider_truth(db)
+        found, base = pairs_of(model.relationships), naming_baseline(model, {t.name: t.primary_key for t in model.tables})
+        found_all, base_all, truth_all = found_all + len(found), base_all + len(base), truth_all + len(truth)
+        hits, base_hits = hits + len(found & truth), base_hits + len(base & truth)
+    return Score("spider (schema only, 166 DBs)", found_all, truth_all, hits), Score("spider", base_all, truth_all, base_hits)
+
+
+# -- demo ----------------------------------------------------------------------------------------
+
+
+def run_demo(workdir: Path) -> tuple[Score, Score] | None:
+    try:
+        from datamodeler.demo import ensure_demo
+    except ImportError:
+        return None
+    truth_file = Path(__file__).resolve().parents[1] / "examples" / "streaming" / "relationships.json"
+    if not truth_file.exists():
+        return None
+    from datamodeler.scan import ScanOptions, run_scan
+
+    model, _ = run_scan(ScanOptions(url=None, use_llm=False, out=workdir / "demo_model.json"))
+    truth = demo_truth(json.loads(truth_file.read_text()), model)
+    keys = {t.name: t.primary_key for t in model.tables}
+    return score("demo warehouse (data + query log)", pairs_of(model.relationships), truth), score("demo", naming_baseline(model, keys), truth)
+
+
+def demo_truth(data, model: DataModel) -> set[Pair]:
+    items = data.get("relationships", data) if isinstance(data, dict) else data
+    out: set[Pair] = set()
+    for item in items:
+        child, parent = model.table(item["child_table"]), model.table(item["parent_table"])
+        child_name = child.name if child else item["child_table"]
+        parent_name = parent.name if parent else item["parent_table"]
+        for c, p in zip(item["child_columns"], item["parent_columns"]):
+            out.add((child_name.lower(), c.lower(), parent_name.lower(), p.lower()))
+    return out
+
+
+# -- report --------------------------------------------------------------------------------------
+
+
+def markdown_table(rows: list[tuple[Score, Score]]) -> str:
+    lines = ["| dataset | truth | found | precision | recall | F1 | naming baseline P / R / F1 |",
+             "| --- | ---: | ---: | ---: | ---: | ---: | ---: |"]
+    for ours, base in rows:
+        lines.append(f"| {ours.name} | {ours.truth} | {ours.found} | {ours.precision:.3f} | {ours.recall:.3f} | **{ours.f1:.3f}** | "
+                     f"{base.precision:.3f} / {base.recall:.3f} / {base.f1:.3f} |")
+    return "\n".join(lines)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--datasets", type=Path, default=Path(__file__).resolve().parents[2] / "shared" / "datasets")
+    parser.add_argument("--no-demo", action="store_true", help="skip the demo warehouse")
+    parser.add_argument("--verbose", action="store_true", help="list misses and false positives")
+    args = parser.parse_args(argv)
+    rows: list[tuple[Score, Score]] = []
+    with tempfile.TemporaryDirectory(prefix="dm-bench-") as tmp:
+        for name in SAMPLE_DATABASES:
+            folder = args.datasets / name
+            if not folder.is_dir():
+                continue
+            for keep in (True, False):
+                ours, base, model = run_sample_database(folder, keep, Path(tmp))
+                rows.append((ours, base))
+                if args.verbose:
+                    _explain(model, truth_of_sample(json.loads((folder / "declared_fks.json").read_text())), ours.name)
+        spider = args.datasets / "spider" / "tables.json"
+        if spider.exists():
+            rows.append(run_spider(spider))
+        if not args.no_demo and (demo := run_demo(Path(tmp))):
+            rows.append(demo)
+    print(markdown_table(rows))
+    return 0
+
+
+def _explain(model: DataModel, truth: set[Pair], label: str) -> None:
+    found = pairs_of(model.relationships)
+    for pair in sorted(truth - found):
+        print(f"  {label} MISS {pair}", file=sys.stderr)
+    for pair in sorted(found - truth):
+        print(f"  {label} EXTRA {pair}", file=sys.stderr)
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,52 @@
+"""The scan stages of issue 4: profile, relationships (with key inference), entities.
+
+Each stage is a short function of the scan context; the work lives in profile.py, keys.py, relationships.py
+and entities.py, which take data and the small source object only.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from .entities import assign_roles, group_entities
+from .keys import infer_primary_keys
+from .profile import Budget, profile_tables
+from .relationships import discover_relationships
+
+if TYPE_CHECKING:
+    from .scan import ScanContext
+
+
+def _budget(ctx: ScanContext) -> Budget:
+    """A fresh budget per stage: profiling and data checks each get ``profile_budget_s``."""
+    scan = ctx.options.settings.scan
+    return Budget(total_s=scan.profile_budget_s, statement_s=scan.statement_timeout_s)
+
+
+def profile_stage(ctx: ScanContext) -> None:
+    """Pushed-down profiling of every table (sampled, time-boxed); skipped with ``--no-profile``."""
+    if not getattr(ctx.options, "profile", True):
+        return
+    tables = [t for t in ctx.model.tables if t.kind == "table"]
+    with ctx.progress.stage("profile", total=len(tables)) as bar:
+        ctx.warnings.extend(profile_tables(ctx.source, ctx.model.tables, ctx.options.settings.scan.sample_rows, _budget(ctx)))
+        bar.advance(len(tables))
+
+
+def relationships_stage(ctx: ScanContext) -> None:
+    """Primary keys, then relationship candidates from every source, verified on the data and scored."""
+    profiled = getattr(ctx.options, "profile", True)
+    with ctx.progress.stage("relationships") as bar:
+        budget = _budget(ctx) if profiled else None
+        infer_primary_keys(ctx.source if profiled else None, ctx.model.tables, budget)
+        ctx.model.relationships = discover_relationships(
+            ctx.model, ctx.source if profiled else None, ctx.options.settings.scan.sample_rows, budget)
+        bar.advance(len(ctx.model.relationships))
+
+
+def entities_stage(ctx: ScanContext) -> None:
+    """Table roles and business entities from the relationships and lineage."""
+    with ctx.progress.stage("entities") as bar:
+        assign_roles(ctx.model, ctx.model.relationships)
+        ctx.model.entities = group_entities(ctx.model, ctx.model.relationships)
+        bar.advance(len(ctx.model.entities))

@@ -1,0 +1,259 @@
+"""Profiling pushed down to the warehouse: one aggregate statement per table, built with sqlglot, sampled when large.
+
+Per column: non-null count, distinct count, min/max, average text length, and the top values of low-cardinality,
+non-PII columns (one more statement per table). Statements run under a per-statement timeout and a total budget;
+tables that do not fit are skipped and named in the returned notes. Whole tables never come back to Python.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+from typing import Any, Protocol
+
+from sqlglot import exp
+
+from .model import Column, ColumnProfile, Table
+from .pii import classify_column
+
+TOP_VALUES_MAX_DISTINCT = 20
+TOP_VALUES_KEPT = 5
+COLUMNS_PER_STATEMENT = 250  # SQLite returns at most 2,000 result columns; 6 aggregates each stays well below
+
+
+class ExecutingSource(Protocol):
+    """The part of a source that profiling needs."""
+
+    dialect: str
+
+    def execute(self, sql: str, timeout_s: float = 30.0, max_rows: int | None = None) -> Any: ...
+
+
+@dataclass
+class Budget:
+    """A total time budget shared by profiling and inclusion checks, and the per-statement timeout."""
+
+    total_s: float
+    statement_s: float
+    started: float = field(default_factory=time.monotonic)
+
+    def remaining(self) -> float:
+        return self.total_s - (time.monotonic() - self.started)
+
+    def timeout(self) -> float | None:
+        """The timeout for the next statement, or None when the budget is spent."""
+        left = self.remaining()
+        return min(self.statement_s, left) if left > 0.2 else None
+
+
+def type_family(type_: str) -> str:
+    """int / number / text / date / bool / binary / uuid / other / any, from a declared type."""
+    t = (type_ or "").lower()
+    if not t:
+        return "any"
+    for family, words in (("bool", ("bool",)), ("int", ("int", "serial")),
+                          ("number", ("dec", "numeric", "number", "real", "float", "double", "money")),
+                          ("date", ("date", "time")), ("uuid", ("uuid",)),
+                          ("binary", ("blob", "bytea", "binary", "image")),
+                          ("text", ("char", "text", "string", "clob", "varchar", "nvarchar"))):
+        if any(w in t for w in words):
+            return family
+    return "other"
+
+
+def types_compatible(a: str, b: str) -> str:
+    """``same`` when values compare directly, ``castable`` when only as text (int vs text), else ``incompatible``."""
+    fa, fb = type_family(a), type_family(b)
+    numeric = {"int", "number"}
+    if fa == fb or "any" in (fa, fb) or (fa in numeric and fb in numeric):
+        return "same"
+    if {fa, fb} <= numeric | {"text", "uuid"}:
+        return "castable"
+    return "incompatible"
+
+
+def table_expression(name: str) -> exp.Table:
+    """The quoted table for a catalog name (``schema.table`` or ``table``); quoting keeps case and spaces."""
+    schema, _, table = name.rpartition(".")
+    return exp.Table(this=exp.to_identifier(table, quoted=True), db=exp.to_identifier(schema, quoted=True) if schema else None)
+
+
+def column_expression(name: str, table_alias: str | None = None) -> exp.Column:
+    return exp.column(exp.to_identifier(name, quoted=True), table=exp.to_identifier(table_alias) if table_alias else None)
+
+
+def row_source(table: Table, dialect: str, sample_rows: int) -> tuple[exp.Expression, bool]:
+    """The table, or a sample of it when it is known to hold more than ``sample_rows`` rows; and whether it was sampled."""
+    base = table_expression(table.name)
+    if not table.row_count or table.row_count <= sample_rows:
+        return base, False
+    if dialect == "duckdb":
+        base.set("sample", exp.TableSample(method=exp.var("RESERVOIR"), size=exp.Literal.number(sample_rows)))
+        return base, True
+    if dialect == "postgres":
+        percent = max(0.01, min(100.0, 100.0 * sample_rows / table.row_count))
+        base.set("sample", exp.TableSample(method=exp.var("SYSTEM"), percent=exp.Literal.number(round(percent, 4))))
+        return base, True
+    limited = exp.select(exp.Star()).from_(base).limit(sample_rows)
+    return limited.subquery("sampled"), True
+
+
+def build_profile_query(table: Table, columns: list[Column], dialect: str, sample_rows: int) -> tuple[exp.Select, bool]:
+    """One SELECT computing the row count and per-column aggregates for ``columns`` of ``table``."""
+    source, sampled = row_source(table, dialect, sample_rows)
+    projections: list[exp.Expression] = [exp.alias_(exp.Count(this=exp.Star()), "n")]
+    for i, column in enumerate(columns):
+        projections.extend(_column_aggregates(column, f"c{i}"))
+    return exp.select(*projections).from_(source), sampled
+
+
+def _column_aggregates(column: Column, alias: str) -> list[exp.Expression]:
+    ref = column_expression(column.name)
+    family = type_family(column.type)
+    aggregates = [exp.alias_(exp.Count(this=ref), f"{alias}_nn")]
+    if family not in ("other", "binary"):
+        aggregates.append(exp.alias_(exp.Count(this=exp.Distinct(expressions=[ref])), f"{alias}_d"))
+    if family not in ("other", "binary", "bool", "uuid"):
+        aggregates.append(exp.alias_(exp.Min(this=ref), f"{alias}_min"))
+        aggregates.append(exp.alias_(exp.Max(this=ref), f"{alias}_max"))
+    if family in ("text", "any"):
+        length = exp.Length(this=exp.cast(ref, exp.DataType.build("TEXT")))
+        aggregates.append(exp.alias_(exp.Avg(this=length), f"{alias}_len"))
+    return aggregates
+
+
+def build_top_values_query(table: Table, columns: list[Column], dialect: str, sample_rows: int) -> exp.Expression:
+    """One UNION ALL statement: value counts of each low-cardinality column (at most ~20 rows per column)."""
+    parts = []
+    for i, column in enumerate(columns):
+        source, _ = row_source(table, dialect, sample_rows)
+        ref = column_expression(column.name)
+        parts.append(
+            exp.select(exp.alias_(exp.Literal.number(i), "col"), exp.alias_(exp.cast(ref, exp.DataType.build("TEXT")), "value"),
+                       exp.alias_(exp.Count(this=exp.Star()), "n"))
+            .from_(source).where(exp.Not(this=exp.Is(this=ref.copy(), expression=exp.Null()))).group_by(ref.copy())
+        )
+    query = parts[0]
+    for part in parts[1:]:
+        query = exp.union(query, part, distinct=False)
+    return query
+
+
+def profile_tables(source: ExecutingSource, tables: list[Table], sample_rows: int, budget: Budget) -> list[str]:
+    """Fill ``Column.profile`` and ``Column.pii`` for every table that fits the budget; return notes on what was skipped."""
+    notes: list[str] = []
+    for table in sorted((t for t in tables if t.kind == "table"), key=lambda t: t.row_count or 0):
+        note = profile_table(source, table, sample_rows, budget)
+        if note:
+            notes.append(note)
+    for table in tables:
+        for column in table.columns:
+            if column.pii is None:
+                column.pii = classify_column(column.name, column.type, _value_examples(column))
+            if column.pii and column.profile is not None:
+                column.profile.min = column.profile.max = None  # keep personal values out of the model file
+    return notes
+
+
+def profile_table(source: ExecutingSource, table: Table, sample_rows: int, budget: Budget) -> str | None:
+    """Profile one table (chunked for very wide tables); a note when it was skipped, else None."""
+    for start in range(0, len(table.columns), COLUMNS_PER_STATEMENT):
+        chunk = table.columns[start:start + COLUMNS_PER_STATEMENT]
+        query, sampled = build_profile_query(table, chunk, source.dialect, sample_rows)
+        row, error = run_one_row(source, query, budget)
+        if row is None:
+            return f"profile: skipped {table.name} ({error})"
+        rows = int(row["n"] or 0)
+        if not sampled and table.row_count is None:
+            table.row_count, table.row_count_exact = rows, True
+        for i, column in enumerate(chunk):
+            column.profile = _column_profile(row, f"c{i}", rows, sampled)
+    return _profile_top_values(source, table, sample_rows, budget)
+
+
+def _profile_top_values(source: ExecutingSource, table: Table, sample_rows: int, budget: Budget) -> str | None:
+    wanted = [c for c in table.columns if _wants_top_values(c)]
+    if not wanted:
+        return None
+    query = build_top_values_query(table, wanted, source.dialect, sample_rows)
+    timeout = budget.timeout()
+    if timeout is None:
+        return f"profile: top values of {table.name} skipped (profile budget spent)"
+    try:
+        result = source.execute(query.sql(dialect=source.dialect), timeout_s=timeout, max_rows=len(wanted) * (TOP_VALUES_MAX_DISTINCT + 1))
+    except Exception as exc:  # noqa: BLE001 - a failed statement is a note, never a crash
+        return f"profile: top values of {table.name} skipped ({_short_error(exc)})"
+    counts: dict[int, list[tuple[int, str]]] = {}
+    for index, value, n in result.rows:
+        counts.setdefault(int(index), []).append((int(n), str(value)))
+    for index, column in enumerate(wanted):
+        ranked = sorted(counts.get(index, []), key=lambda item: (-item[0], item[1]))
+        column.profile.top_values = [value for _, value in ranked[:TOP_VALUES_KEPT]]
+    return None
+
+
+def _wants_top_values(column: Column) -> bool:
+    profile = column.profile
+    if profile is None or not profile.distinct_count or profile.distinct_count > TOP_VALUES_MAX_DISTINCT:
+        return False
+    if profile.rows is not None and profile.distinct_count == profile.rows - (profile.null_count or 0):
+        return False  # every value distinct: a key, not a category
+    if type_family(column.type) in ("binary", "other"):
+        return False
+    return classify_column(column.name, column.type, _value_examples(column)) is None
+
+
+def run_one_row(source: ExecutingSource, query: exp.Expression, budget: Budget) -> tuple[dict[str, Any] | None, str]:
+    """Run a one-row statement within the budget: (row as a dict, "") or (None, why not)."""
+    timeout = budget.timeout()
+    if timeout is None:
+        return None, "profile budget spent"
+    try:
+        result = source.execute(query.sql(dialect=source.dialect), timeout_s=timeout, max_rows=1)
+    except Exception as exc:  # noqa: BLE001 - timeouts and driver errors become notes
+        return None, _short_error(exc)
+    if not result.rows:
+        return None, "no row returned"
+    return dict(zip([c.lower() for c in result.columns], result.rows[0])), ""
+
+
+def _column_profile(row: dict[str, Any], alias: str, rows: int, sampled: bool) -> ColumnProfile:
+    non_null = int(row.get(f"{alias}_nn") or 0)
+    length = row.get(f"{alias}_len")
+    return ColumnProfile(
+        sampled=sampled, rows=rows, null_count=rows - non_null,
+        distinct_count=int(row[f"{alias}_d"]) if row.get(f"{alias}_d") is not None else None,
+        min=_text(row.get(f"{alias}_min")), max=_text(row.get(f"{alias}_max")),
+        avg_length=round(float(length), 2) if length is not None else None,
+    )
+
+
+def _value_examples(column: Column) -> list[str]:
+    profile = column.profile
+    if profile is None:
+        return []
+    return [v for v in (profile.min, profile.max) if v is not None]
+
+
+def _text(value: Any) -> str | None:
+    if value is None:
+        return None
+    if isinstance(value, (bytes, bytearray, memoryview)):
+        return None
+    text = str(value)
+    return text if len(text) <= 200 else text[:200]
+
+
+def _short_error(exc: Exception) -> str:
+    text = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+    if "interrupt" in text.lower() or "cancel" in text.lower() or "timeout" in text.lower():
+        return "statement timeout"
+    return text[:160]
+
+
+def is_unique(column: Column) -> bool | None:
+    """Whether the data says the column is unique and non-null (None when not profiled or empty)."""
+    profile = column.profile
+    if profile is None or not profile.rows or profile.distinct_count is None:
+        return None
+    return profile.null_count == 0 and profile.distinct_count == profile.rows

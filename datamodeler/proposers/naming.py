@@ -1,0 +1,108 @@
+"""Naming strategies: a column named like another table's key points to it.
+
+Strengths (documented in docs/relationships.md): ``table_key`` 0.55 (``customer_id`` -> ``customers.customer_id``
+or ``customers.id``; ``ss_item_sk`` -> ``item.i_item_sk`` after prefix stripping), ``same_name`` 0.5 (identical
+name to a key), ``suffix`` 0.45 (``manager_staff_id`` -> ``staff.staff_id``), ``table_name`` 0.45 (``Party`` ->
+``party.party_id``), ``token`` 0.2 (``ShipVia`` -> ``Shippers.ShipperID``: a name token that starts the table name).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from ..model import Column, DataModel, Evidence, Relationship, Table
+from ..naming import KEY_SUFFIXES, REFERENCE_SUFFIXES, column_prefix, is_reference_like, normalize, strip_prefix, table_stems, tokens
+from ..profile import types_compatible
+
+STRENGTHS = {"table_key": 0.55, "same_name": 0.5, "suffix": 0.45, "table_name": 0.45, "token": 0.2}
+_GENERIC_TOKENS = frozenset(KEY_SUFFIXES + REFERENCE_SUFFIXES + ("the", "of", "and", "date", "type", "name", "number"))
+
+
+@dataclass(frozen=True)
+class ParentKey:
+    """A single-column key a child column may point to, with its names precomputed."""
+
+    table: Table
+    column: Column
+    name: str  # normalised key name, table prefix stripped
+    stems: frozenset[str]
+
+
+def parent_keys(model: DataModel) -> list[ParentKey]:
+    """Every single-column primary key of a table (declared or inferred)."""
+    keys = []
+    for table in model.tables:
+        if table.kind != "table" or len(table.primary_key) != 1 or (column := table.column(table.primary_key[0])) is None:
+            continue
+        prefix = column_prefix(c.name for c in table.columns)
+        keys.append(ParentKey(table, column, normalize(strip_prefix(column.name, prefix)), frozenset(table_stems(table.short_name))))
+    return keys
+
+
+def owns_column(table: Table, column: Column) -> bool:
+    """The column is named as this table's own key (``customers.customer_id``), so it is no child here."""
+    prefix = column_prefix(c.name for c in table.columns)
+    name = normalize(strip_prefix(column.name, prefix))
+    return name == "id" or any(name == stem + suffix for stem in table_stems(table.short_name) for suffix in KEY_SUFFIXES)
+
+
+def propose(model: DataModel) -> list[Relationship]:
+    """Candidates from column names matched against every table's key."""
+    keys = parent_keys(model)
+    found = []
+    for table in model.tables:
+        if table.kind != "table":
+            continue
+        prefix = column_prefix(c.name for c in table.columns)
+        for column in table.columns:
+            if _is_own_key(table, column):
+                continue
+            for key in keys:
+                if key.table is table:
+                    continue
+                match = match_name(column, prefix, key)
+                if match and types_compatible(column.type, key.column.type) != "incompatible":
+                    found.append(_candidate(table, column, key, *match))
+    return found
+
+
+def _is_own_key(table: Table, column: Column) -> bool:
+    return [c.lower() for c in table.primary_key] == [column.name.lower()] and owns_column(table, column)
+
+
+def match_name(column: Column, prefix: str | None, key: ParentKey) -> tuple[str, str] | None:
+    """(strategy, detail) when the column's name points to ``key``, else None."""
+    name = normalize(strip_prefix(column.name, prefix))
+    generic = key.name in KEY_SUFFIXES
+    stem_keys = {stem + suffix for stem in key.stems for suffix in KEY_SUFFIXES}
+    if generic and name in {stem + key.name for stem in key.stems}:
+        return "table_key", f"{column.name} = {key.table.short_name} (singular) + {key.column.name}"
+    if not generic and name == key.name:
+        strategy = "table_key" if name in stem_keys else "same_name"
+        return strategy, f"same name as the key {key.table.short_name}.{key.column.name}" + (" after prefix stripping" if prefix else "")
+    if not generic and len(key.name) >= 4 and name.endswith(key.name) and is_reference_like(column.name):
+        return "suffix", f"{column.name} ends with the key name {key.column.name}"
+    if name in key.stems or (is_reference_like(column.name) and _head(column, prefix) in key.stems):
+        return "table_name", f"{column.name} names the table {key.table.short_name}"
+    if not is_reference_like(column.name) or not (token := _token_match(column, prefix, key)):
+        return None
+    return "token", f"'{token}' in {column.name} starts the table name {key.table.short_name}"
+
+
+def _head(column: Column, prefix: str | None) -> str:
+    parts = tokens(strip_prefix(column.name, prefix))
+    return "".join(parts[:-1])
+
+
+def _token_match(column: Column, prefix: str | None, key: ParentKey) -> str | None:
+    for token in tokens(strip_prefix(column.name, prefix)):
+        if len(token) >= 4 and token not in _GENERIC_TOKENS and any(stem.startswith(token) for stem in key.stems):
+            return token
+    return None
+
+
+def _candidate(table: Table, column: Column, key: ParentKey, strategy: str, detail: str) -> Relationship:
+    return Relationship(
+        child_table=table.name, child_columns=[column.name], parent_table=key.table.name, parent_columns=[key.column.name],
+        sources=["naming"], evidence=[Evidence(kind="naming", detail=detail, strategy=strategy, strength=STRENGTHS[strategy])],
+    )

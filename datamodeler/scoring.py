@@ -1,0 +1,115 @@
+"""A transparent score for each relationship candidate, its status, and ambiguity resolution.
+
+    score = naming + query_join + parent_key + types + inclusion        (clipped to 0..1)
+
+naming: the strongest naming/role strength (0.2 … 0.55); query_join: 0.35 + 0.15·min(1, log10(joins+1)/2);
+parent_key: +0.15 declared key, +0.05 inferred/unique on data; types: +0.1 same, −0.1 castable (int vs text);
+inclusion (share of distinct child values found in the parent key, d distinct values seen):
+≥ 0.99 → +0.4·min(1, 0.7 + d/10); ≥ 0.9 → +0.2; < 0.5 → rejected.
+Status: declared stays declared; a hard fail (incompatible types, inclusion < 0.5, disjoint value ranges)
+rejects; score ≥ 0.7 → verified, ≥ 0.35 → plausible, else rejected. Castable types or a parent that is not
+unique cap the status at plausible. See docs/relationships.md.
+"""
+
+from __future__ import annotations
+
+import math
+from collections import defaultdict
+
+from .model import Evidence, Relationship
+
+VERIFIED_AT = 0.7
+PLAUSIBLE_AT = 0.35
+AMBIGUITY_MARGIN = 0.04
+REJECTED_KEPT_PER_CHILD = 2
+
+
+def score(rel: Relationship) -> tuple[float, str | None]:
+    """(score, reason for rejection or None)."""
+    total, hard_fail = 0.0, None
+    naming = [float(getattr(e, "strength", 0) or 0) for e in rel.evidence if e.kind == "naming"]
+    total += max(naming, default=0.0)
+    joins = sum(e.count or 0 for e in rel.evidence if e.kind == "query_join")
+    if any(e.kind == "query_join" for e in rel.evidence):
+        total += 0.35 + 0.15 * min(1.0, math.log10(joins + 1) / 2)
+    for e in rel.evidence:
+        if e.kind == "parent_key":
+            total += 0.15 if (e.detail or "").startswith("declared") else 0.05
+        elif e.kind == "types":
+            total += {"same": 0.1, "castable": -0.1}.get(e.detail or "", 0.0)
+            if e.detail == "incompatible":
+                hard_fail = "incompatible types"
+        elif e.kind == "value_range":
+            hard_fail = "value ranges do not overlap"
+        elif e.kind == "inclusion" and e.ratio is not None:
+            if e.ratio >= 0.99:
+                total += 0.4 * min(1.0, 0.7 + (e.count or 0) / 10)
+            elif e.ratio >= 0.9:
+                total += 0.2
+            elif e.ratio < 0.5:
+                hard_fail = f"only {e.ratio:.0%} of child values found in the parent"
+    return round(max(0.0, min(1.0, total)), 2), hard_fail
+
+
+def apply_scores(candidates: list[Relationship]) -> None:
+    """Set ``confidence`` and ``status`` on every candidate from its evidence."""
+    for rel in candidates:
+        value, hard_fail = score(rel)
+        if rel.status == "declared":
+            rel.confidence = 1.0
+            continue
+        rel.confidence = value
+        if hard_fail:
+            _reject(rel, hard_fail)
+        elif value >= VERIFIED_AT and not _capped(rel):
+            rel.status = "verified"
+        elif value >= PLAUSIBLE_AT:
+            rel.status = "plausible"
+        else:
+            _reject(rel, f"score {value:.2f} below {PLAUSIBLE_AT}")
+
+
+def _capped(rel: Relationship) -> bool:
+    return any(e.kind == "parent_not_unique" or (e.kind == "types" and e.detail == "castable") for e in rel.evidence)
+
+
+def _reject(rel: Relationship, why: str) -> None:
+    rel.status = "rejected"
+    if not any(e.kind == "rejected" for e in rel.evidence):
+        rel.evidence.append(Evidence(kind="rejected", detail=why))
+
+
+def resolve_ambiguity(candidates: list[Relationship]) -> list[Relationship]:
+    """Per child column set: the best-supported parent wins; near-ties stay plausible; rejected ones are capped."""
+    by_child: dict[tuple[str, tuple[str, ...]], list[Relationship]] = defaultdict(list)
+    for rel in candidates:
+        by_child[(rel.child_table.lower(), tuple(c.lower() for c in rel.child_columns))].append(rel)
+    kept: list[Relationship] = []
+    for group in by_child.values():
+        kept.extend(_resolve_group(group))
+    return kept
+
+
+def _resolve_group(group: list[Relationship]) -> list[Relationship]:
+    alive = sorted((r for r in group if r.status != "rejected"), key=lambda r: (r.status != "declared", -r.confidence, r.label))
+    if len(alive) > 1:
+        best, runner_up = alive[0], alive[1]
+        tie = best.status != "declared" and best.confidence - runner_up.confidence < AMBIGUITY_MARGIN
+        for rel in alive[1:]:
+            if rel.status == "declared":
+                continue
+            if tie and best.confidence - rel.confidence < AMBIGUITY_MARGIN:
+                rel.status = "plausible"
+                rel.evidence.append(Evidence(kind="ambiguous", detail=f"fits as well as {best.parent_table}"))
+            else:
+                _reject(rel, f"{best.parent_table} is better supported ({best.confidence:.2f})")
+        if tie and best.status == "verified":
+            best.status = "plausible"
+            best.evidence.append(Evidence(kind="ambiguous", detail=f"fits as well as {runner_up.parent_table}"))
+    rejected = sorted((r for r in group if r.status == "rejected" and _meaningful(r)), key=lambda r: -r.confidence)
+    return [r for r in group if r.status != "rejected"] + rejected[:REJECTED_KEPT_PER_CHILD]
+
+
+def _meaningful(rel: Relationship) -> bool:
+    """Rejected candidates worth showing a human: they had join evidence or a fair naming match."""
+    return any(e.kind == "query_join" or (e.kind == "naming" and float(getattr(e, "strength", 0) or 0) >= 0.45) for e in rel.evidence)
