@@ -46,6 +46,7 @@ class ScanSettings:
     profile_budget_s: float = 40.0
     workers: int = 0  # 0: one per core
     max_statement_chars: int = 200_000
+    lineage_timeout_s: float = 10.0  # per distinct statement: parse + qualify + trace
 
 
 @dataclass(frozen=True)
@@ -65,6 +66,7 @@ ENV_VARS: dict[str, tuple[str, str]] = {
     "DATAMODELER_SAMPLE_ROWS": ("scan", "sample_rows"),
     "DATAMODELER_STATEMENT_TIMEOUT": ("scan", "statement_timeout_s"),
     "DATAMODELER_WORKERS": ("scan", "workers"),
+    "DATAMODELER_LINEAGE_TIMEOUT": ("scan", "lineage_timeout_s"),
 }
 
 

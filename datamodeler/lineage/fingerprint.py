@@ -51,8 +51,9 @@ def normalize_sql(sql: str, dialect: str | None = None) -> str:
     """The statement with literals replaced, identifiers and keywords lower-cased (unless quoted), one space apart."""
     try:
         tokens = _dialect(dialect).tokenize(sql)
-    except TokenError as exc:
-        raise FingerprintError(f"cannot tokenize statement: {str(exc).splitlines()[0][:120]}") from None
+    except TokenError:
+        # sqlglot's message quotes the statement, literals included: say what failed, not what it read
+        raise FingerprintError("cannot tokenize statement (an unterminated string, quoted name or comment?)") from None
     words = _placeholder_words(sql, tokens)
     return _join_words(_collapse_lists(words))
 

@@ -1,49 +1,89 @@
-"""Query-log readers: files (``.sql``, ``.jsonl``, ``.csv``) into ``LoggedQuery`` records."""
+"""Query-log readers: files and folders of ``.sql``, ``.jsonl`` and ``.csv`` logs (optionally ``.gz``) into ``LoggedQuery``.
+
+    READERS   suffix -> reader module (sqlfile, jsonl, csvfile); one module per format
+    LAYOUTS   vendor export layouts recognised by their column names (Snowflake, BigQuery, Databricks)
+
+Readers stream: a log is never held in memory, only one statement at a time.
+"""
 
 from __future__ import annotations
 
-import json
-from collections.abc import Iterable, Iterator
+import glob
+import gzip
+import io
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from pathlib import Path
+from typing import TextIO
 
 from ..errors import QueryLogError
 from ..sources.base import LoggedQuery
+from . import bigquery, csvfile, databricks, jsonl, snowflake, sqlfile
+from .layout import ColumnLayout
 
-__all__ = ["read_logs", "LoggedQuery"]
+__all__ = ["read_logs", "expand_log_paths", "READERS", "LAYOUTS", "LoggedQuery", "ColumnLayout"]
+
+Reader = Callable[..., Iterator[LoggedQuery]]
+
+READERS: dict[str, Reader] = {
+    ".sql": sqlfile.read,
+    ".jsonl": jsonl.read,
+    ".ndjson": jsonl.read,
+    ".csv": csvfile.read,
+}
+
+LAYOUTS: dict[str, ColumnLayout] = {
+    "snowflake": snowflake.LAYOUT,
+    "bigquery": bigquery.LAYOUT,
+    "databricks": databricks.LAYOUT,
+}
 
 
-def read_logs(paths: Iterable[Path]) -> Iterator[LoggedQuery]:
-    """Every statement of every log file, in order; a missing or unreadable file is a ``QueryLogError``."""
-    for path in paths:
-        path = Path(path)
-        if not path.is_file():
+def read_logs(paths: Iterable[Path | str], mapping: Mapping[str, str] | None = None) -> Iterator[LoggedQuery]:
+    """Every statement of every log, in order; ``mapping`` names columns explicitly, e.g. ``{"query": "sql_body"}``."""
+    for path in expand_log_paths(paths):
+        yield from _read_file(path, mapping)
+
+
+def expand_log_paths(paths: Iterable[Path | str]) -> list[Path]:
+    """Files behind each argument: a file, a folder (its log files, recursively) or a glob pattern."""
+    found: list[Path] = []
+    for given in paths:
+        path = Path(given)
+        if path.is_file():
+            found.append(path)
+        elif path.is_dir():
+            found.extend(sorted(p for p in path.rglob("*") if p.is_file() and log_suffix(p) in READERS))
+        elif glob.has_magic(str(given)):
+            matches = sorted(Path(p) for p in glob.glob(str(given), recursive=True) if Path(p).is_file())
+            if not matches:
+                raise QueryLogError(f"query log pattern {given} matches no file", "check the --query-log pattern")
+            found.extend(matches)
+        else:
             raise QueryLogError(f"query log {path} does not exist", "check the --query-log path")
-        yield from _read_file(path)
+    return found
 
 
-def _read_file(path: Path) -> Iterator[LoggedQuery]:
+def log_suffix(path: Path) -> str:
+    """The format suffix, looking through ``.gz``: ``q.sql.gz`` -> ``.sql``."""
+    suffixes = [s.lower() for s in path.suffixes]
+    if suffixes and suffixes[-1] == ".gz":
+        suffixes = suffixes[:-1]
+    return suffixes[-1] if suffixes else ""
+
+
+def _read_file(path: Path, mapping: Mapping[str, str] | None) -> Iterator[LoggedQuery]:
+    suffix = log_suffix(path)
+    reader = READERS.get(suffix, sqlfile.read)  # unknown suffix: treat as SQL text
     try:
-        text = path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
-        raise QueryLogError(f"cannot read query log {path}: {exc}") from exc
-    if path.suffix == ".jsonl":
-        yield from _jsonl(text, path)
-    else:
-        yield from (LoggedQuery(text=s) for s in _split_sql(text))
+        with _open_text(path) as stream:
+            yield from reader(path, stream, layouts=LAYOUTS, mapping=mapping)
+    except UnicodeDecodeError as exc:
+        raise QueryLogError(f"{path}: not UTF-8 text ({exc.reason} at byte {exc.start})") from None
+    except (OSError, EOFError) as exc:
+        raise QueryLogError(f"cannot read query log {path}: {exc}") from None
 
 
-def _jsonl(text: str, path: Path) -> Iterator[LoggedQuery]:
-    for number, line in enumerate(text.splitlines(), 1):
-        if not line.strip():
-            continue
-        try:
-            row = json.loads(line)
-        except json.JSONDecodeError as exc:
-            raise QueryLogError(f"{path}:{number} is not valid JSON: {exc.msg}") from exc
-        yield LoggedQuery(text=row["query"], user=row.get("user"), start_time=row.get("start_time"), duration_ms=row.get("duration_ms"))
-
-
-def _split_sql(text: str) -> Iterator[str]:
-    for part in text.split(";"):
-        if part.strip():
-            yield part.strip()
+def _open_text(path: Path) -> TextIO:
+    if path.suffix.lower() == ".gz":
+        return io.TextIOWrapper(gzip.open(path, "rb"), encoding="utf-8-sig", newline="")
+    return open(path, encoding="utf-8-sig", newline="")

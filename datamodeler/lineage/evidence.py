@@ -1,0 +1,85 @@
+"""Fold per-shape results into the model's records, weighting every observation by its shape's count."""
+
+from __future__ import annotations
+
+from collections import Counter, defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+
+from ..model import ColumnUsage, JoinStat, LineageEdge, QueryFailure, QueryShape, QueryStats
+from .extract import StatementLineage
+from .shapes import Shape
+
+MAX_QUERY_REFS = 10  # fingerprints kept per edge / join: enough to show examples, bounded for big logs
+USAGE_KINDS = ("filter", "group_by", "join", "select")
+
+
+@dataclass
+class LineageEvidence:
+    """Everything the lineage stage puts into the model."""
+
+    queries: QueryStats = field(default_factory=QueryStats)
+    lineage: list[LineageEdge] = field(default_factory=list)
+    joins: list[JoinStat] = field(default_factory=list)
+    usage: list[ColumnUsage] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+
+
+class EvidenceBuilder:
+    """Accumulates statement results, then emits model records."""
+
+    def __init__(self) -> None:
+        self.edges: dict[tuple[str, str, str], list[str]] = {}
+        self.joins: dict[tuple, JoinStat] = {}
+        self.usage: dict[str, Counter] = defaultdict(Counter)
+        self.warnings: list[str] = []
+
+    def add(self, result: StatementLineage, weight: int, reference: str) -> None:
+        """One statement's edges, joins and usage, counted ``weight`` times under ``reference``."""
+        for edge in result.edges:
+            refs = self.edges.setdefault(edge, [])
+            if len(refs) < MAX_QUERY_REFS and reference not in refs:
+                refs.append(reference)
+        for left_table, left_columns, right_table, right_columns in result.joins:
+            key = (left_table, left_columns, right_table, right_columns)
+            stat = self.joins.get(key)
+            if stat is None:
+                stat = self.joins[key] = JoinStat(left_table=left_table, left_columns=list(left_columns),
+                                                  right_table=right_table, right_columns=list(right_columns))
+            stat.count += weight
+            if len(stat.queries) < MAX_QUERY_REFS and reference not in stat.queries:
+                stat.queries.append(reference)
+        for column, kind in result.usage:
+            self.usage[column][kind] += weight
+
+    def records(self) -> tuple[list[LineageEdge], list[JoinStat], list[ColumnUsage]]:
+        lineage = [LineageEdge(source=s, target=t, kind=k, queries=refs) for (s, t, k), refs in sorted(self.edges.items())]
+        joins = sorted(self.joins.values(), key=lambda j: (-j.count, j.left_table, j.left_columns, j.right_table))
+        usage = [ColumnUsage(column=column, **{k: counts[k] for k in USAGE_KINDS}) for column, counts in sorted(self.usage.items())]
+        return lineage, joins, usage
+
+
+def query_stats(shapes: Iterable[Shape], results: dict[str, StatementLineage], total: int) -> QueryStats:
+    """Totals, failures by reason and the shape list (normalised text only: no literals)."""
+    stats = QueryStats(total=total)
+    for shape in shapes:
+        result = results.get(shape.fingerprint)
+        failure = shape.failure or (result.failure if result else ("unsupported", "not analysed"))
+        stats.distinct += 1
+        if failure:
+            stats.failed += 1
+            stats.failures_by_reason[failure[0]] = stats.failures_by_reason.get(failure[0], 0) + 1
+            stats.failures.append(QueryFailure(fingerprint=shape.fingerprint, reason=failure[0], error=failure[1], count=shape.count))
+        else:
+            stats.parsed += 1
+        stats.shapes.append(QueryShape(
+            fingerprint=shape.fingerprint, sql=shape.sql, count=shape.count, users=sorted(shape.users),
+            first_seen=shape.first_seen, last_seen=shape.last_seen,
+            tables=_tables_of(result) if result and not failure else [], kind=result.kind if result and not failure else None,
+        ))
+    stats.failures_by_reason = dict(sorted(stats.failures_by_reason.items()))
+    return stats
+
+
+def _tables_of(result: StatementLineage) -> list[str]:
+    return sorted(set(result.reads) | ({result.target} if result.target else set()))

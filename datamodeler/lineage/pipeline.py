@@ -1,0 +1,43 @@
+"""The lineage stage's work: analyse every distinct shape and every view definition, build the records."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+
+from ..model import Table
+from .catalog import CatalogIndex
+from .evidence import EvidenceBuilder, LineageEvidence, query_stats
+from .extract import StatementAnalyzer
+from .runner import analyze_one, analyze_shapes
+from .shapes import ShapeCollector
+
+
+def build_lineage(tables: Sequence[Table], collector: ShapeCollector, dialect: str | None, *, workers: int = 0,
+                  timeout_s: float = 10.0, on_done: Callable[[int], None] | None = None) -> LineageEvidence:
+    """Lineage, joins, usage and query statistics from the catalog's views and the collected log shapes."""
+    catalog = CatalogIndex.from_tables(tables)
+    builder = EvidenceBuilder()
+    _add_views(tables, catalog, dialect, timeout_s, builder)
+    items = [(s.fingerprint, s.sql) for s in collector.shapes.values() if s.failure is None]
+    results = analyze_shapes(items, catalog, dialect, workers=workers, timeout_s=timeout_s, on_done=on_done)
+    for shape in collector.shapes.values():
+        result = results.get(shape.fingerprint)
+        if result is not None and result.failure is None:
+            builder.add(result, shape.count, shape.fingerprint)
+    lineage, joins, usage = builder.records()
+    stats = query_stats(collector.shapes.values(), results, collector.total)
+    return LineageEvidence(queries=stats, lineage=lineage, joins=joins, usage=usage, warnings=builder.warnings)
+
+
+def _add_views(tables: Sequence[Table], catalog: CatalogIndex, dialect: str | None, timeout_s: float, builder: EvidenceBuilder) -> None:
+    """Each crawled view definition: lineage into the view's columns (a failure becomes a warning)."""
+    views = [t for t in tables if t.view_sql]
+    if not views:
+        return
+    analyzer = StatementAnalyzer(catalog, dialect)
+    for view in views:
+        result = analyze_one(analyzer, view.view_sql or "", timeout_s, default_target=view.name)
+        if result.failure:
+            builder.warnings.append(f"view {view.name}: lineage not extracted ({result.failure[0]}: {result.failure[1]})")
+        else:
+            builder.add(result, 1, f"view:{view.name}")
