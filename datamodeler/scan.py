@@ -8,7 +8,6 @@ Stages receive data and a small source object; the CLI (or a notebook) calls ``r
 from __future__ import annotations
 
 import itertools
-import itertools
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -67,7 +66,6 @@ class ScanContext:
     model: DataModel
     progress: Progress
     queries: list[LoggedQuery] = field(default_factory=list)
-    shapes: Any = None  # lineage.shapes.ShapeCollector: the log folded into distinct statement shapes
     shapes: Any = None  # lineage.shapes.ShapeCollector: the log folded into distinct statement shapes
     timings: dict[str, float] = field(default_factory=dict)
     warnings: list[str] = field(default_factory=list)
@@ -134,7 +132,6 @@ def extract_lineage(ctx: ScanContext) -> None:
 STAGES: tuple[Stage, ...] = (
     ("crawl", crawl_catalog),
     ("query log", read_query_logs),
-    ("lineage", extract_lineage),
     ("lineage", extract_lineage),
     ("profile", profile_stage),
     ("relationships", relationships_stage),
