@@ -32,6 +32,29 @@ def datasets(request: pytest.FixtureRequest) -> Path:
     return path
 
 
+@pytest.fixture(scope="session")
+def demo_home(tmp_path_factory) -> Path:
+    """A DATAMODELER_HOME for the whole test session, so the demo warehouse is generated once."""
+    return tmp_path_factory.mktemp("datamodeler-home")
+
+
+@pytest.fixture(scope="session")
+def demo_paths(demo_home: Path):
+    """The bundled demo warehouse, generated once into the session's DATAMODELER_HOME."""
+    from datamodeler import demo
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("DATAMODELER_HOME", str(demo_home))
+        return demo.ensure_demo()
+
+
+@pytest.fixture()
+def demo_env(demo_paths, demo_home: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """Point DATAMODELER_HOME at the session's demo so `datamodeler scan` (no URL) reuses it."""
+    monkeypatch.setenv("DATAMODELER_HOME", str(demo_home))
+    return demo_home
+
+
 # -- PostgreSQL ---------------------------------------------------------------------------------
 
 

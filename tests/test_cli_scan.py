@@ -133,3 +133,16 @@ def test_installed_console_script(shop, tmp_path):
     failed = subprocess.run([script, "scan", "sqlite:///nowhere.db"], capture_output=True, text=True, env=env, cwd=tmp_path, timeout=120)
     assert failed.returncode == 1
     assert failed.stderr.strip().splitlines()[-1].startswith("Error: no SQLite database")
+
+
+def test_scan_with_no_url_scans_the_bundled_demo(demo_env, tmp_path):
+    out = tmp_path / "demo.json"
+    result = invoke("scan", "--out", str(out), "--json")
+    assert result.exit_code == 0, result.output
+    summary = json.loads(result.stdout)
+    assert summary["tables"] >= 20 and summary["dialect"] == "duckdb"
+    assert summary["queries"]["total"] >= 300
+    assert summary["queries"]["failed"] >= 1
+    model = load_model(out)
+    assert len({t.schema_name for t in model.tables}) >= 3
+    assert not any(t.foreign_keys for t in model.tables)

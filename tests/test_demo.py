@@ -62,14 +62,6 @@ def table_fingerprints(database: Path) -> dict[str, tuple]:
 
 
 @pytest.fixture(scope="session")
-def demo_paths(tmp_path_factory) -> demo.DemoPaths:
-    """The demo generated once into a temporary DATAMODELER_HOME."""
-    with pytest.MonkeyPatch.context() as patch:
-        patch.setenv("DATAMODELER_HOME", str(tmp_path_factory.mktemp("home")))
-        return demo.ensure_demo()
-
-
-@pytest.fixture(scope="session")
 def con(demo_paths):
     """Read-only connection to the generated demo database."""
     connection = duckdb.connect(str(demo_paths.database), read_only=True)
