@@ -113,6 +113,36 @@ def scan(
         stdout.print(scan_summary(summary))
 
 
+@app.command()
+@handle_errors
+def lineage(
+    name: Annotated[str, typer.Argument(metavar="TABLE[.COLUMN]", help="A table (schema.table) or one of its columns.")],
+    upstream: Annotated[bool, typer.Option("--upstream", help="Only where the data comes from.")] = False,
+    downstream: Annotated[bool, typer.Option("--downstream", help="Only where the data goes.")] = False,
+    depth: Annotated[Optional[int], typer.Option("--depth", min=1, help="Levels to follow (default: all).")] = None,
+    model: ModelOption = DEFAULT_MODEL_PATH,
+    as_json: JsonOption = False,
+) -> None:
+    """Show table- or column-level lineage from the model file.
+
+    Examples:
+
+      datamodeler lineage marts.member_ltv
+
+      datamodeler lineage marts.member_ltv.lifetime_value --upstream --depth 2 --json
+    """
+    from .graph import lineage_view
+    from .render import lineage_tree
+    from .store import load_model
+
+    direction = "upstream" if upstream and not downstream else "downstream" if downstream and not upstream else None
+    view = lineage_view(load_model(model), name, direction, depth)
+    if as_json:
+        print(json.dumps(view.to_dict(), indent=2))
+    else:
+        stdout.print(lineage_tree(view))
+
+
 def run() -> None:
     """Entry point used by ``python -m datamodeler``."""
     app()

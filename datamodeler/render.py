@@ -73,3 +73,28 @@ def _relationship_table(rows: list[dict[str, Any]]) -> Table:
 
 def summary_dict(summary: ScanSummary) -> dict[str, Any]:
     return asdict(summary)
+
+
+def lineage_tree(view: Any) -> Group:
+    """A ``graph.LineageView`` as rich trees: upstream (sources) then downstream (consumers)."""
+    from rich.tree import Tree
+
+    parts: list[Any] = []
+    for direction in ("upstream", "downstream"):
+        root = getattr(view, direction)
+        if root is None:
+            continue
+        tree = Tree(f"[bold]{escape(view.node)}[/] [dim]{direction} ({view.level})[/]")
+        _add_lineage_children(tree, root)
+        if not root.children:
+            tree.add(f"[dim]no {direction} lineage recorded[/]")
+        parts.append(tree)
+    return Group(*parts)
+
+
+def _add_lineage_children(branch: Any, node: Any) -> None:
+    for child in node.children:
+        label = escape(child.name) + (f" [dim]({child.kind})[/]" if child.kind and child.kind != "table" else "")
+        if child.cycle:
+            label += " [yellow](cycle)[/]"
+        _add_lineage_children(branch.add(label), child)

@@ -1,0 +1,196 @@
+"""A networkx view of a model: tables, columns, lineage edges and join edges weighted by their evidence.
+
+    graph = build_graph(model)
+    graph.upstream("marts.member_ltv.lifetime_value", depth=2)   # where the data comes from
+    graph.join_path("events.impressions", "crm.plans")           # how to join, strongest evidence first
+"""
+
+from __future__ import annotations
+
+import difflib
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+import networkx as nx
+
+from .errors import NotFoundError
+from .model import ASSERTED_STATUSES, DataModel, Relationship
+
+Direction = Literal["upstream", "downstream"]
+
+
+@dataclass
+class LineageNode:
+    """One node of a lineage tree; ``kind`` is how it connects to its parent (direct, derived, table)."""
+
+    name: str
+    kind: str | None = None
+    children: list[LineageNode] = field(default_factory=list)
+    cycle: bool = False
+
+    def to_dict(self) -> dict[str, Any]:
+        data: dict[str, Any] = {"name": self.name}
+        if self.kind:
+            data["kind"] = self.kind
+        if self.cycle:
+            data["cycle"] = True
+        if self.children:
+            data["children"] = [child.to_dict() for child in self.children]
+        return data
+
+
+@dataclass
+class LineageView:
+    """What ``datamodeler lineage`` shows: a node with its upstream and/or downstream trees."""
+
+    node: str
+    level: Literal["table", "column"]
+    upstream: LineageNode | None = None
+    downstream: LineageNode | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        data: dict[str, Any] = {"node": self.node, "level": self.level}
+        for name in ("upstream", "downstream"):
+            tree = getattr(self, name)
+            if tree is not None:
+                data[name] = [child.to_dict() for child in tree.children]
+        return data
+
+
+@dataclass(frozen=True)
+class JoinStep:
+    """One hop of a join path, oriented from the previous table to the next."""
+
+    left_table: str
+    left_columns: tuple[str, ...]
+    right_table: str
+    right_columns: tuple[str, ...]
+    source: str  # "query_join" or "relationship:<status>"
+    count: int = 0
+
+
+class ModelGraph:
+    """Lineage as a directed graph (table and column nodes), joins and relationships as a weighted undirected one."""
+
+    def __init__(self, model: DataModel, relationships: Iterable[Relationship] | None = None):
+        self.lineage = nx.DiGraph()
+        self.joins = nx.Graph()
+        self.columns: dict[str, str] = {}  # lower-cased node -> node, for tables and columns
+        self._add_catalog(model)
+        self._add_lineage(model)
+        self._add_joins(model)
+        for relationship in model.relationships if relationships is None else relationships:
+            self._add_relationship(relationship)
+
+    # -- building ----------------------------------------------------------------------------
+
+    def _add_catalog(self, model: DataModel) -> None:
+        for table in model.tables:
+            self._add_node(table.name, "table")
+            for column in table.columns:
+                self._add_node(f"{table.name}.{column.name}", "column", table=table.name)
+
+    def _add_node(self, name: str, level: str, **attrs: Any) -> None:
+        if name not in self.lineage:
+            self.lineage.add_node(name, level=level, **attrs)
+            self.columns[name.lower()] = name
+
+    def _add_lineage(self, model: DataModel) -> None:
+        for edge in model.lineage:
+            level = "table" if edge.kind == "table" else "column"
+            for node in (edge.source, edge.target):
+                self._add_node(node, level, **({"table": node.rpartition(".")[0]} if level == "column" else {}))
+            self.lineage.add_edge(edge.source, edge.target, kind=edge.kind, weight=len(edge.queries) or 1)
+
+    def _add_joins(self, model: DataModel) -> None:
+        for join in model.joins:
+            step = JoinStep(join.left_table, tuple(join.left_columns), join.right_table, tuple(join.right_columns), "query_join", join.count)
+            self._add_join_edge(step, weight=1.0 / (1 + join.count) + 0.5)
+
+    def _add_relationship(self, rel: Relationship) -> None:
+        if rel.status == "rejected":
+            return
+        step = JoinStep(rel.child_table, tuple(rel.child_columns), rel.parent_table, tuple(rel.parent_columns), f"relationship:{rel.status}")
+        self._add_join_edge(step, weight=0.25 if rel.status in ASSERTED_STATUSES else 1.0)
+
+    def _add_join_edge(self, step: JoinStep, weight: float) -> None:
+        """Keep the strongest evidence between two tables (lowest weight)."""
+        current = self.joins.get_edge_data(step.left_table, step.right_table)
+        if current is None or weight < current["weight"]:
+            self.joins.add_edge(step.left_table, step.right_table, weight=weight, step=step)
+
+    # -- queries -----------------------------------------------------------------------------
+
+    def resolve(self, name: str) -> str:
+        """The node called ``name`` (case-insensitive); NotFoundError with the closest names otherwise."""
+        found = self.columns.get(name.lower())
+        if found is not None:
+            return found
+        close = difflib.get_close_matches(name.lower(), list(self.columns), n=8, cutoff=0.6)
+        raise NotFoundError("table or column", name, [self.columns[c] for c in close],
+                            "run `datamodeler scan` with --query-log, or check the name")
+
+    def tree(self, node: str, direction: Direction, depth: int | None = None) -> LineageNode:
+        """Upstream (sources) or downstream (consumers) of ``node``, as a tree cut at ``depth`` levels."""
+        level = self.lineage.nodes[node].get("level", "column")
+        return self._subtree(node, direction, depth, level, frozenset({node}), None)
+
+    def upstream(self, node: str, depth: int | None = None) -> LineageNode:
+        return self.tree(self.resolve(node), "upstream", depth)
+
+    def downstream(self, node: str, depth: int | None = None) -> LineageNode:
+        return self.tree(self.resolve(node), "downstream", depth)
+
+    def _subtree(self, node: str, direction: Direction, depth: int | None, level: str, path: frozenset[str], kind: str | None) -> LineageNode:
+        result = LineageNode(node, kind)
+        if depth is not None and depth <= 0:
+            return result
+        edges = self.lineage.in_edges(node, data=True) if direction == "upstream" else self.lineage.out_edges(node, data=True)
+        for source, target, data in sorted(edges):
+            if (data["kind"] == "table") != (level == "table"):
+                continue
+            neighbour = source if direction == "upstream" else target
+            if neighbour == node:  # an UPDATE of a column from itself says nothing about where data comes from
+                continue
+            if neighbour in path:
+                result.children.append(LineageNode(neighbour, data["kind"], cycle=True))
+                continue
+            child_depth = None if depth is None else depth - 1
+            result.children.append(self._subtree(neighbour, direction, child_depth, level, path | {neighbour}, data["kind"]))
+        return result
+
+    def join_path(self, start: str, end: str) -> list[JoinStep] | None:
+        """The cheapest chain of joins from table ``start`` to table ``end`` (None when they do not connect)."""
+        start, end = self.resolve(start), self.resolve(end)
+        if start not in self.joins or end not in self.joins:
+            return None
+        try:
+            nodes = nx.shortest_path(self.joins, start, end, weight="weight")
+        except nx.NetworkXNoPath:
+            return None
+        return [_oriented(self.joins.edges[a, b]["step"], a) for a, b in zip(nodes, nodes[1:])]
+
+
+def build_graph(model: DataModel, relationships: Iterable[Relationship] | None = None) -> ModelGraph:
+    """The graph of a model; ``relationships`` replaces the model's own (e.g. only verified ones)."""
+    return ModelGraph(model, relationships)
+
+
+def lineage_view(model: DataModel, name: str, direction: Direction | None = None, depth: int | None = None) -> LineageView:
+    """Upstream and/or downstream lineage of a table or ``table.column`` (both directions when none is given)."""
+    graph = build_graph(model)
+    node = graph.resolve(name)
+    level = graph.lineage.nodes[node].get("level", "column")
+    view = LineageView(node, level)
+    if direction in (None, "upstream"):
+        view.upstream = graph.tree(node, "upstream", depth)
+    if direction in (None, "downstream"):
+        view.downstream = graph.tree(node, "downstream", depth)
+    return view
+
+
+def _oriented(step: JoinStep, first: str) -> JoinStep:
+    if step.left_table == first:
+        return step
+    return JoinStep(step.right_table, step.right_columns, step.left_table, step.left_columns, step.source, step.count)
