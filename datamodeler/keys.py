@@ -28,7 +28,7 @@ def key_name_score(table: Table, column: Column) -> int:
         return 3
     parts = tokens(strip_prefix(column.name, prefix))
     head = "".join(parts[:-1])
-    if is_key_like(column.name) and head and any(stem.startswith(head) for stem in stems if len(head) >= 3):
+    if prefix and is_key_like(column.name) and head and any(stem.startswith(head) for stem in stems if len(head) >= 3):
         return 3  # TPC-H style: customer.c_custkey
     if not is_key_like(column.name):
         return 0
@@ -59,7 +59,7 @@ def _single_column_key(table: Table) -> tuple[list[str], list[Evidence]] | None:
     score, _, column = max(scored, key=lambda s: (s[0], s[1]))
     profile = column.profile
     evidence = [
-        Evidence(kind="unique", count=profile.rows, ratio=1.0, detail="sampled" if profile.sampled else "all rows"),
+        Evidence(kind="unique", count=profile.rows, ratio=1.0, detail="unique on a sample" if profile.sampled else "unique on all rows"),
         Evidence(kind="naming", detail=f"name hint {score}/3 ({column.name})"),
     ]
     return [column.name], evidence

@@ -22,8 +22,8 @@ def discover_relationships(model: DataModel, source: ExecutingSource | None = No
     candidates = propose_all(model)
     for candidate in candidates:
         verify(candidate, context)
-    apply_scores(candidates)
-    kept = resolve_ambiguity(candidates)
+    raw_scores = apply_scores(candidates)
+    kept = resolve_ambiguity(candidates, raw_scores)
     for rel in kept:
         rel.cardinality = cardinality(model, rel)
     return sorted(kept, key=lambda r: (r.child_table, r.child_columns, r.parent_table, r.parent_columns))

@@ -2,7 +2,7 @@
 
 Strengths (documented in docs/relationships.md): ``table_key`` 0.55 (``customer_id`` -> ``customers.customer_id``
 or ``customers.id``; ``ss_item_sk`` -> ``item.i_item_sk`` after prefix stripping), ``same_name`` 0.5 (identical
-name to a key), ``suffix`` 0.45 (``manager_staff_id`` -> ``staff.staff_id``), ``table_name`` 0.45 (``Party`` ->
+name to a key), ``qualified_table_key`` 0.5 (``original_language_id`` -> ``language.language_id``), ``suffix`` 0.45 (``manager_staff_id`` -> ``staff.staff_id``), ``table_name`` 0.45 (``Party`` ->
 ``party.party_id``), ``token`` 0.2 (``ShipVia`` -> ``Shippers.ShipperID``: a name token that starts the table name).
 """
 
@@ -11,10 +11,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from ..model import Column, DataModel, Evidence, Relationship, Table
-from ..naming import KEY_SUFFIXES, REFERENCE_SUFFIXES, column_prefix, is_reference_like, normalize, strip_prefix, table_stems, tokens
+from ..naming import KEY_SUFFIXES, REFERENCE_SUFFIXES, column_prefix, is_reference_like, normalize, strip_prefix, table_stem, table_stems, tokens
 from ..profile import types_compatible
 
-STRENGTHS = {"table_key": 0.55, "same_name": 0.5, "suffix": 0.45, "table_name": 0.45, "token": 0.2}
+STRENGTHS = {"table_key": 0.55, "same_name": 0.5, "qualified_table_key": 0.5, "suffix": 0.45, "table_name": 0.45, "token": 0.2}
 _GENERIC_TOKENS = frozenset(KEY_SUFFIXES + REFERENCE_SUFFIXES + ("the", "of", "and", "date", "type", "name", "number"))
 
 
@@ -61,9 +61,19 @@ def propose(model: DataModel) -> list[Relationship]:
                 if key.table is table:
                     continue
                 match = match_name(column, prefix, key)
+                if match and _twin_keys(table, column, key, match[0]):
+                    continue
                 if match and types_compatible(column.type, key.column.type) != "incompatible":
                     found.append(_candidate(table, column, key, *match))
     return found
+
+
+def _twin_keys(table: Table, column: Column, key: ParentKey, strategy: str) -> bool:
+    """Both sides are their table's key under the same name: only the base table (``film`` for ``film_text``) is a parent."""
+    if strategy != "same_name" or [c.lower() for c in table.primary_key] != [column.name.lower()]:
+        return False
+    child_stem = table_stem(table.short_name)
+    return not any(child_stem.startswith(stem) and child_stem != stem for stem in key.stems)
 
 
 def _is_own_key(table: Table, column: Column) -> bool:
@@ -81,7 +91,8 @@ def match_name(column: Column, prefix: str | None, key: ParentKey) -> tuple[str,
         strategy = "table_key" if name in stem_keys else "same_name"
         return strategy, f"same name as the key {key.table.short_name}.{key.column.name}" + (" after prefix stripping" if prefix else "")
     if not generic and len(key.name) >= 4 and name.endswith(key.name) and is_reference_like(column.name):
-        return "suffix", f"{column.name} ends with the key name {key.column.name}"
+        strategy = "qualified_table_key" if key.name in stem_keys else "suffix"
+        return strategy, f"{column.name} ends with the key name {key.column.name}"
     if name in key.stems or (is_reference_like(column.name) and _head(column, prefix) in key.stems):
         return "table_name", f"{column.name} names the table {key.table.short_name}"
     if not is_reference_like(column.name) or not (token := _token_match(column, prefix, key)):

@@ -44,6 +44,8 @@ def check_parent_key(rel: Relationship, ctx: VerifyContext) -> None:
     wanted = sorted(c.lower() for c in rel.parent_columns)
     if sorted(c.lower() for c in parent.primary_key) == wanted:
         source = parent.primary_key_source or "declared"
+        if source == "inferred":
+            source = "inferred (unique on data)" if any(e.get("kind") == "unique" for e in getattr(parent, "primary_key_evidence", [])) else "inferred (names only)"
         duplicates = _duplicates(parent, rel.parent_columns)
         if duplicates:
             rel.evidence.append(Evidence(kind="parent_not_unique", ratio=duplicates, detail=f"{source} key has duplicate values on the data"))
