@@ -62,13 +62,18 @@ def scan_summary(summary: ScanSummary) -> Group:
     return Group(*parts)
 
 
-def _relationship_table(rows: list[dict[str, Any]]) -> Table:
-    table = Table(title="Relationships (strongest first)", title_justify="left", box=None, padding=(0, 1))
-    for column in ("relationship", "card.", "status", "conf.", "evidence"):
-        table.add_column(column)
+STATUS_STYLE = {"declared": "cyan", "verified": "green", "accepted": "green", "plausible": "yellow", "rejected": "red"}
+
+
+def _relationship_table(rows: list[dict[str, Any]]) -> Group:
+    """One line per relationship, e.g. ``orders.customer_id → customers.id  N:1  verified 0.98  joins 41, inclusion 100%``."""
+    lines: list[Any] = ["[bold]Relationships[/] (strongest first)"]
     for row in rows:
-        table.add_row(escape(row["label"]), row["cardinality"], row["status"], f"{row['confidence']:.2f}", escape(row["evidence"]))
-    return table
+        style = STATUS_STYLE.get(row["status"], "white")
+        lines.append(
+            f"  {escape(row['label'])}  {row['cardinality']}  [{style}]{row['status']} {row['confidence']:.2f}[/]  [dim]{escape(row['evidence'])}[/]"
+        )
+    return Group(*lines)
 
 
 def summary_dict(summary: ScanSummary) -> dict[str, Any]:
