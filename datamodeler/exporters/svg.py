@@ -1,0 +1,11 @@
+"""SVG: the DOT diagram laid out and drawn by Graphviz."""
+
+from __future__ import annotations
+
+from . import dot, graphviz
+from ..diagram import Diagram
+
+
+def export(diagram: Diagram) -> bytes:
+    """The diagram as an SVG document (needs Graphviz's ``dot``)."""
+    return graphviz.render(dot.export(diagram), "svg")
