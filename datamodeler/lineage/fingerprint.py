@@ -33,6 +33,11 @@ _ORDINAL_FOLLOWERS = frozenset(
      TokenType.LIMIT, TokenType.HAVING, TokenType.UNION, TokenType.EXCEPT, TokenType.INTERSECT,
      TokenType.OFFSET, TokenType.FETCH, TokenType.QUALIFY, TokenType.WINDOW, TokenType.ORDER_BY}
 )
+_DOUBLE_QUOTED_STRING_DIALECTS = frozenset({"sqlite"})
+_COMPARISON_TOKENS = frozenset(
+    {TokenType.EQ, TokenType.NEQ, TokenType.LT, TokenType.LTE, TokenType.GT, TokenType.GTE, TokenType.LIKE,
+     TokenType.ILIKE, TokenType.GLOB, TokenType.BETWEEN}
+)
 _NO_SPACE_BEFORE = frozenset({TokenType.COMMA, TokenType.R_PAREN, TokenType.DOT, TokenType.SEMICOLON, TokenType.R_BRACKET})
 _NO_SPACE_AFTER = frozenset({TokenType.L_PAREN, TokenType.DOT, TokenType.L_BRACKET})
 _CALLABLE = frozenset({TokenType.VAR, TokenType.IDENTIFIER, *Parser.TYPE_TOKENS, *Parser.FUNC_TOKENS}) - {TokenType.L_PAREN}
@@ -54,7 +59,7 @@ def normalize_sql(sql: str, dialect: str | None = None) -> str:
     except TokenError:
         # sqlglot's message quotes the statement, literals included: say what failed, not what it read
         raise FingerprintError("cannot tokenize statement (an unterminated string, quoted name or comment?)") from None
-    words = _placeholder_words(sql, tokens)
+    words = _placeholder_words(sql, tokens, double_quoted_strings=(dialect or "").lower() in _DOUBLE_QUOTED_STRING_DIALECTS)
     return _join_words(_collapse_lists(words))
 
 
@@ -63,7 +68,7 @@ def fingerprint_of(normalized: str) -> str:
     return hashlib.sha1(normalized.encode("utf-8")).hexdigest()[:16]
 
 
-def _placeholder_words(sql: str, tokens: list[Token]) -> list[tuple[TokenType, str]]:
+def _placeholder_words(sql: str, tokens: list[Token], double_quoted_strings: bool = False) -> list[tuple[TokenType, str]]:
     """(token type, text) pairs with every literal swapped for a placeholder."""
     words: list[tuple[TokenType, str]] = []
     type_params_depth = 0
@@ -84,11 +89,41 @@ def _placeholder_words(sql: str, tokens: list[Token]) -> list[tuple[TokenType, s
             words.append((TokenType.STRING, STRING_PLACEHOLDER))
         elif kind == TokenType.NUMBER and not type_params_depth and not _is_ordinal(tokens, index, ordinal_clause):
             words.append((TokenType.PLACEHOLDER, NUMBER_PLACEHOLDER))
+        elif kind == TokenType.IDENTIFIER and double_quoted_strings and _is_string_in_disguise(sql, tokens, index):
+            words.append((TokenType.STRING, STRING_PLACEHOLDER))
         elif kind == TokenType.IDENTIFIER:
             words.append((kind, sql[token.start : token.end + 1]))
         else:
             words.append((kind, " ".join(sql[token.start : token.end + 1].lower().split())))
     return words
+
+
+def _is_string_in_disguise(sql: str, tokens: list[Token], index: int) -> bool:
+    """SQLite reads an unresolvable "name" as a string: treat one compared with something as a literal."""
+    token = tokens[index]
+    if sql[token.start] != '"' or index == 0:
+        return False
+    following = tokens[index + 1].token_type if index + 1 < len(tokens) else None
+    previous = tokens[index - 1].token_type
+    if following == TokenType.DOT:
+        return False
+    if previous in (TokenType.COMMA, TokenType.L_PAREN):
+        return _inside_in_list(tokens, index)
+    if previous == TokenType.AND:
+        return any(t.token_type == TokenType.BETWEEN for t in tokens[max(0, index - 4) : index])
+    return previous in _COMPARISON_TOKENS
+
+
+def _inside_in_list(tokens: list[Token], index: int) -> bool:
+    depth = 0
+    for position in range(index - 1, -1, -1):
+        kind = tokens[position].token_type
+        depth += kind == TokenType.R_PAREN
+        if kind == TokenType.L_PAREN:
+            if depth == 0:
+                return position > 0 and tokens[position - 1].token_type == TokenType.IN
+            depth -= 1
+    return False
 
 
 def _is_ordinal(tokens: list[Token], index: int, ordinal_clause: bool) -> bool:
