@@ -81,6 +81,8 @@ def table_stems(table_short_name: str) -> set[str]:
         parts = parts[1:]
         if parts:
             stems |= {"".join(parts), "".join(parts[:-1]) + singular(parts[-1])}
+    if len(parts) >= 2:
+        stems.add("last:" + singular(parts[-1]))  # operate_company.id <- company_id (used with generic keys only)
     return {s for s in stems if s}
 
 
@@ -107,7 +109,12 @@ def is_key_like(name: str) -> bool:
     if not parts:
         return False
     last = parts[-1]
-    return last in KEY_SUFFIXES or last.endswith("key") or (last.endswith("id") and len(parts) == 1 and len(last) <= 6)
+    if len(parts) > 1 and last.isdigit():  # club_id_2
+        last = parts[-2]
+    return last in KEY_SUFFIXES or last.endswith("key") or (last.endswith("id") and len(last) <= 7 and last not in _NOT_IDS)
+
+
+_NOT_IDS = frozenset({"paid", "void", "valid", "invalid", "fluid", "rapid", "hybrid", "liquid", "solid", "android", "humid", "avoid", "acid", "squid", "period", "said"})
 
 
 def is_reference_like(name: str) -> bool:

@@ -8,11 +8,13 @@ name to a key), ``qualified_table_key`` 0.5 (``original_language_id`` -> ``langu
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 from ..model import Column, DataModel, Evidence, Relationship, Table
 from ..naming import KEY_SUFFIXES, REFERENCE_SUFFIXES, column_prefix, is_reference_like, normalize, strip_prefix, table_stem, table_stems, tokens
-from ..profile import types_compatible
+from ..naming import singular
+from ..profile import type_family, types_compatible
 
 STRENGTHS = {"table_key": 0.55, "same_name": 0.5, "qualified_table_key": 0.5, "suffix": 0.45, "table_name": 0.45, "token": 0.2}
 _GENERIC_TOKENS = frozenset(KEY_SUFFIXES + REFERENCE_SUFFIXES + ("the", "of", "and", "date", "type", "name", "number"))
@@ -73,7 +75,12 @@ def _twin_keys(table: Table, column: Column, key: ParentKey, strategy: str) -> b
     if strategy != "same_name" or [c.lower() for c in table.primary_key] != [column.name.lower()]:
         return False
     child_stem = table_stem(table.short_name)
-    return not any(child_stem.startswith(stem) and child_stem != stem for stem in key.stems)
+    if any(stem in child_stem and child_stem != stem for stem in key.stems):
+        return False  # film_text.film_id -> film, publication_keyword.kid -> keyword
+    head = "".join(tokens(column.name)[:-1]) or normalize(column.name)[:-2]
+    owned_by_parent = bool(head) and any(stem.startswith(head) for stem in key.stems if not stem.startswith("last:"))
+    owned_by_child = bool(head) and child_stem.startswith(head)
+    return not (owned_by_parent and not owned_by_child)
 
 
 def _is_own_key(table: Table, column: Column) -> bool:
@@ -82,19 +89,25 @@ def _is_own_key(table: Table, column: Column) -> bool:
 
 def match_name(column: Column, prefix: str | None, key: ParentKey) -> tuple[str, str] | None:
     """(strategy, detail) when the column's name points to ``key``, else None."""
-    name = normalize(strip_prefix(column.name, prefix))
+    name = re.sub(r"\d+$", "", normalize(strip_prefix(column.name, prefix))) or normalize(column.name)
     generic = key.name in KEY_SUFFIXES
-    stem_keys = {stem + suffix for stem in key.stems for suffix in KEY_SUFFIXES}
-    if generic and name in {stem + key.name for stem in key.stems}:
+    stems = {s for s in key.stems if not s.startswith("last:")}
+    stem_keys = {stem + suffix for stem in stems for suffix in KEY_SUFFIXES}
+    if generic and name in {stem + key.name for stem in stems}:
         return "table_key", f"{column.name} = {key.table.short_name} (singular) + {key.column.name}"
+    if generic and name in {stem[5:] + key.name for stem in key.stems if stem.startswith("last:")}:
+        return "suffix", f"{column.name} = last word of {key.table.short_name} + {key.column.name}"
     if not generic and name == key.name:
         strategy = "table_key" if name in stem_keys else "same_name"
         return strategy, f"same name as the key {key.table.short_name}.{key.column.name}" + (" after prefix stripping" if prefix else "")
     if not generic and len(key.name) >= 4 and name.endswith(key.name) and is_reference_like(column.name):
         strategy = "qualified_table_key" if key.name in stem_keys else "suffix"
         return strategy, f"{column.name} ends with the key name {key.column.name}"
-    if name in key.stems or (is_reference_like(column.name) and _head(column, prefix) in key.stems):
+    if name in stems or (is_reference_like(column.name) and _head(column, prefix) in stems):
         return "table_name", f"{column.name} names the table {key.table.short_name}"
+    last = tokens(column.name)[-1] if tokens(column.name) else ""
+    if singular(last) in stems and types_compatible(column.type, key.column.type) == "same" and type_family(key.column.type) in ("int", "number", "any"):
+        return "table_name", f"{column.name} ends with the table name {key.table.short_name}"
     if not is_reference_like(column.name) or not (token := _token_match(column, prefix, key)):
         return None
     return "token", f"'{token}' in {column.name} starts the table name {key.table.short_name}"
@@ -107,7 +120,7 @@ def _head(column: Column, prefix: str | None) -> str:
 
 def _token_match(column: Column, prefix: str | None, key: ParentKey) -> str | None:
     for token in tokens(strip_prefix(column.name, prefix)):
-        if len(token) >= 4 and token not in _GENERIC_TOKENS and any(stem.startswith(token) for stem in key.stems):
+        if len(token) >= 4 and token not in _GENERIC_TOKENS and any(stem.startswith(token) for stem in key.stems if not stem.startswith("last:")):
             return token
     return None
 
