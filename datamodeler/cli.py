@@ -14,7 +14,9 @@ from rich.console import Console
 
 from . import __version__
 from .config import load_settings, with_overrides
+from .diagram import COLUMN_MODES
 from .errors import DatamodelerError
+from .exporters import DIAGRAM_FORMATS, DOCS_FORMATS
 from .scan import ScanOptions, run_scan
 from .sources import CatalogFilter
 from .store import DEFAULT_MODEL_PATH
@@ -142,6 +144,70 @@ def lineage(
     else:
         stdout.print(lineage_tree(view))
 
+
+
+@app.command()
+@handle_errors
+def erd(
+    model: ModelOption = DEFAULT_MODEL_PATH,
+    format: Annotated[str, typer.Option("--format", "-f", help=f"One of: {', '.join(DIAGRAM_FORMATS)}.")] = "mermaid",
+    entity: Annotated[Optional[str], typer.Option("--entity", help="Draw this entity's tables (and --depth hops around them).")] = None,
+    table: Annotated[Optional[str], typer.Option("--table", "-t", help="Draw this table and its neighbours --depth hops away.")] = None,
+    schema: Annotated[Optional[str], typer.Option("--schema", help="Only tables of this schema.")] = None,
+    depth: Annotated[int, typer.Option("--depth", min=0, help="Relationship hops around --entity/--table.")] = 1,
+    columns: Annotated[str, typer.Option("--columns", help=f"Columns shown: {', '.join(COLUMN_MODES)}.")] = "keys",
+    include_plausible: Annotated[bool, typer.Option("--include-plausible/--verified-only", help="Draw plausible relationships (dashed) or only declared/verified/accepted ones.")] = True,
+    collapse_shared: Annotated[Optional[bool], typer.Option("--collapse-shared/--no-collapse-shared", help="Leave out tables referenced by many others (dates, times), named in a note; default: automatic for very widely shared tables.")] = None,
+    out: Annotated[Optional[Path], typer.Option("--out", "-o", help="File to write (a folder when a large model is split); default: stdout.")] = None,
+) -> None:
+    """Draw an ER diagram of the model, or of one entity, table neighbourhood or schema.
+
+    Examples:
+
+      datamodeler erd --table orders --depth 2                # Mermaid on stdout
+
+      datamodeler erd --entity Member --format svg --out member.svg
+
+      datamodeler erd --format dot --out erd/                 # large models: one diagram per part + index.md
+    """
+    from .erd import ErdOptions
+    from .export import run_erd
+
+    options = ErdOptions(entity=entity, table=table, schema=schema, depth=depth, columns=columns,  # type: ignore[arg-type]
+                         include_plausible=include_plausible, collapse_shared=collapse_shared)
+    _show_outcome(run_erd(model, format, options, out))
+
+
+@app.command()
+@handle_errors
+def docs(
+    model: ModelOption = DEFAULT_MODEL_PATH,
+    format: Annotated[str, typer.Option("--format", "-f", help=f"One of: {', '.join(DOCS_FORMATS)}.")] = "markdown",
+    out: Annotated[Optional[Path], typer.Option("--out", "-o", help="Folder to write (default ./datamodel-docs; dbt: stdout).")] = None,
+) -> None:
+    """Write documentation of the model: Markdown pages, one self-contained HTML file, or dbt schema.yml.
+
+    Examples:
+
+      datamodeler docs --out docs/model                     # index.md + tables/*.md with Mermaid diagrams
+
+      datamodeler docs --format html --out site             # site/index.html, opens from file://
+
+      datamodeler docs --format dbt > models/sources.yml
+    """
+    from .export import run_docs
+
+    _show_outcome(run_docs(model, format, out))
+
+
+def _show_outcome(outcome: Any) -> None:
+    if isinstance(outcome.stdout, bytes):
+        sys.stdout.buffer.write(outcome.stdout)
+    elif outcome.stdout is not None:
+        sys.stdout.write(outcome.stdout)
+    else:
+        where = outcome.written[0] if len(outcome.written) == 1 else outcome.written[0].parent
+        stderr.print(f"Wrote {len(outcome.written)} file(s) to {where}", markup=False, highlight=False)
 
 def run() -> None:
     """Entry point used by ``python -m datamodeler``."""

@@ -12,7 +12,8 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 
-from .diagram import Collapsed, ColumnsMode, Diagram
+from .diagram import COLUMN_MODES, Collapsed, ColumnsMode, Diagram
+from .errors import NotFoundError
 from .model import DataModel, Relationship
 from .subgraph import drawable_relationships, entity_tables, find_table, select_tables, shared_tables, split_into_parts
 
@@ -50,6 +51,8 @@ class PlannedDiagram:
 
 def plan_diagrams(model: DataModel, options: ErdOptions, fits: Fits | None = None) -> list[PlannedDiagram]:
     """The diagrams for ``options``: one, or one per part (entity or community) of a large selection."""
+    if options.columns not in COLUMN_MODES:
+        raise NotFoundError("--columns mode", options.columns, COLUMN_MODES)
     relationships = drawable_relationships(model, options.include_plausible)
     tables = select_tables(model, relationships, entity=options.entity, table=options.table, schema=options.schema, depth=options.depth)
     focus = _focus_tables(model, options)

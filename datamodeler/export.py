@@ -14,7 +14,7 @@ from .errors import ExportError
 from .exporters import exporter
 from .exporters.markdown import text as markdown_text
 from .model import DataModel
-from .store import write_atomic
+from .store import load_model, write_atomic
 
 
 @dataclass
@@ -89,3 +89,34 @@ def _index(planned: list[PlannedDiagram], suffix: str) -> str:
         name = markdown_text(d.title.rpartition(": ")[2])
         lines.append(f"| [{name}]({p.stem}{suffix}) | {drawn} | {len(d.relationships)} | {len(d.stubs)} | {collapsed} |")
     return "\n".join(lines) + "\n"
+
+
+DEFAULT_DOCS_FOLDER = Path("datamodel-docs")
+
+
+@dataclass
+class Outcome:
+    """What a command shows: text/bytes for stdout, or the files it wrote."""
+
+    stdout: str | bytes | None = None
+    written: list[Path] = field(default_factory=list)
+    parts: int = 1
+
+
+def run_erd(model_path: Path, fmt: str, options: ErdOptions, out: Path | None) -> Outcome:
+    """``datamodeler erd``: load the model, draw, then print the single diagram or write the files."""
+    result = export_erd(load_model(model_path), fmt, options)
+    if out is None and not result.folder:
+        return Outcome(stdout=result.single)
+    if out is None:
+        raise ExportError(f"the selection has too many tables for one readable diagram: it is split into {result.parts} diagrams",
+                          "pass --out DIR to write them with an index, or narrow it with --entity/--table/--schema")
+    return Outcome(written=write_export(result, out, f"erd{exporter(fmt, 'diagram').suffix}"), parts=result.parts)
+
+
+def run_docs(model_path: Path, fmt: str, out: Path | None) -> Outcome:
+    """``datamodeler docs``: load the model and write the docs folder (dbt without --out: schema.yml on stdout)."""
+    result = export_docs(load_model(model_path), fmt)
+    if out is None and len(result.files) == 1:
+        return Outcome(stdout=result.single)
+    return Outcome(written=write_export(result, out or DEFAULT_DOCS_FOLDER, "index"), parts=result.parts)

@@ -50,7 +50,7 @@ def _column(model: DataModel, table: Table, column, outgoing: list[Relationship]
     if in_key or not column.nullable:
         tests.append("not_null")
     for rel in outgoing:
-        if rel.child_columns != [column.name] or len(rel.parent_columns) != 1:
+        if rel.cardinality == "M:N" or rel.child_columns != [column.name] or len(rel.parent_columns) != 1:
             continue
         if rel.status in ASSERTED_STATUSES:
             tests.append({"relationships": {"to": _source_ref(model, rel.parent_table), "field": rel.parent_columns[0]}})
