@@ -17,6 +17,7 @@ from ..naming import singular
 from ..profile import type_family, types_compatible
 
 STRENGTHS = {"table_key": 0.55, "same_name": 0.5, "qualified_table_key": 0.5, "suffix": 0.45, "table_name": 0.45, "token": 0.2}
+BORROWED_PENALTY = 0.1
 _GENERIC_TOKENS = frozenset(KEY_SUFFIXES + REFERENCE_SUFFIXES + ("the", "of", "and", "date", "type", "name", "number"))
 
 
@@ -28,6 +29,7 @@ class ParentKey:
     column: Column
     name: str  # normalised key name, table prefix stripped
     stems: frozenset[str]
+    borrowed: bool = False  # the key is named after another table (undergoes.patient): a weaker parent
 
 
 def parent_keys(model: DataModel) -> list[ParentKey]:
@@ -38,7 +40,20 @@ def parent_keys(model: DataModel) -> list[ParentKey]:
             continue
         prefix = column_prefix(c.name for c in table.columns)
         keys.append(ParentKey(table, column, normalize(strip_prefix(column.name, prefix)), frozenset(table_stems(table.short_name))))
-    return keys
+    return [_mark_borrowed(key, keys) for key in keys]
+
+
+def _mark_borrowed(key: ParentKey, keys: list[ParentKey]) -> ParentKey:
+    """A key named after another table (``budget.school_id`` while ``school`` exists) is borrowed from it."""
+    if owns_column(key.table, key.column):
+        return key
+    for other in keys:
+        if other.table is key.table:
+            continue
+        own_names = {stem + suffix for stem in other.stems if not stem.startswith("last:") for suffix in KEY_SUFFIXES}
+        if key.name in own_names or key.name in other.stems:
+            return ParentKey(key.table, key.column, key.name, key.stems, borrowed=True)
+    return key
 
 
 def owns_column(table: Table, column: Column) -> bool:
@@ -62,7 +77,7 @@ def propose(model: DataModel) -> list[Relationship]:
             for key in keys:
                 if key.table is table:
                     continue
-                match = match_name(column, prefix, key)
+                match = match_name(column, prefix, key, table.primary_key)
                 if match and _twin_keys(table, column, key, match[0]):
                     continue
                 if match and types_compatible(column.type, key.column.type) != "incompatible":
@@ -87,7 +102,7 @@ def _is_own_key(table: Table, column: Column) -> bool:
     return [c.lower() for c in table.primary_key] == [column.name.lower()] and owns_column(table, column)
 
 
-def match_name(column: Column, prefix: str | None, key: ParentKey) -> tuple[str, str] | None:
+def match_name(column: Column, prefix: str | None, key: ParentKey, child_key: list[str] = ()) -> tuple[str, str] | None:
     """(strategy, detail) when the column's name points to ``key``, else None."""
     name = re.sub(r"\d+$", "", normalize(strip_prefix(column.name, prefix))) or normalize(column.name)
     generic = key.name in KEY_SUFFIXES
@@ -100,13 +115,14 @@ def match_name(column: Column, prefix: str | None, key: ParentKey) -> tuple[str,
     if not generic and name == key.name:
         strategy = "table_key" if name in stem_keys else "same_name"
         return strategy, f"same name as the key {key.table.short_name}.{key.column.name}" + (" after prefix stripping" if prefix else "")
-    if not generic and len(key.name) >= 4 and name.endswith(key.name) and is_reference_like(column.name):
+    own_key = [c.lower() for c in child_key] == [column.name.lower()]
+    if not generic and not own_key and len(key.name) >= 4 and name.endswith(key.name) and is_reference_like(column.name):
         strategy = "qualified_table_key" if key.name in stem_keys else "suffix"
         return strategy, f"{column.name} ends with the key name {key.column.name}"
     if name in stems or (is_reference_like(column.name) and _head(column, prefix) in stems):
         return "table_name", f"{column.name} names the table {key.table.short_name}"
     last = tokens(column.name)[-1] if tokens(column.name) else ""
-    if singular(last) in stems and types_compatible(column.type, key.column.type) == "same" and type_family(key.column.type) in ("int", "number", "any"):
+    if last == singular(last) and singular(last) in stems and types_compatible(column.type, key.column.type) == "same" and type_family(key.column.type) in ("int", "number", "any"):
         return "table_name", f"{column.name} ends with the table name {key.table.short_name}"
     if not is_reference_like(column.name) or not (token := _token_match(column, prefix, key)):
         return None
@@ -126,7 +142,10 @@ def _token_match(column: Column, prefix: str | None, key: ParentKey) -> str | No
 
 
 def _candidate(table: Table, column: Column, key: ParentKey, strategy: str, detail: str) -> Relationship:
+    strength = STRENGTHS[strategy] - (BORROWED_PENALTY if key.borrowed else 0.0)
+    if key.borrowed:
+        detail += f" (the key is named after another table: -{BORROWED_PENALTY})"
     return Relationship(
         child_table=table.name, child_columns=[column.name], parent_table=key.table.name, parent_columns=[key.column.name],
-        sources=["naming"], evidence=[Evidence(kind="naming", detail=detail, strategy=strategy, strength=STRENGTHS[strategy])],
+        sources=["naming"], evidence=[Evidence(kind="naming", detail=detail, strategy=strategy, strength=round(strength, 3))],
     )

@@ -12,8 +12,8 @@ from ..naming import ROLE_WORDS, SELF_ROLE_WORDS, is_reference_like, role_words,
 from ..profile import types_compatible
 from .naming import ParentKey, parent_keys
 
-SELF_STRENGTH = 0.4
-FIRST_CHOICE_STRENGTH = 0.35
+SELF_STRENGTH = 0.45
+FIRST_CHOICE_STRENGTH = 0.45
 OTHER_STRENGTH = 0.25
 
 
