@@ -3,7 +3,7 @@
     score = naming + query_join + parent_key + types + inclusion        (confidence: clipped to 0..1)
 
 naming: the strongest naming/role strength (0.2 … 0.55); query_join: 0.35 + 0.15·min(1, log10(joins+1)/2);
-parent_key: +0.15 declared key, +0.1 inferred and unique on the data, +0.05 inferred from names or unique only; types: +0.1 same, 0 castable (int vs text, compared as text);
+parent_key: +0.15 declared key, +0.1 inferred and unique on the data, +0.05 inferred from names or unique only; types: +0.1 same, +0.05 castable (int vs text, compared as text);
 inclusion (share of distinct child values found in the parent key, d distinct values seen):
 ≥ 0.99 → +0.4·min(1, 0.7 + d/10); ≥ 0.9 → +0.2; < 0.5 → rejected.
 Status: declared stays declared; a hard fail (incompatible types, inclusion < 0.5, disjoint value ranges)
@@ -38,7 +38,7 @@ def score(rel: Relationship) -> tuple[float, str | None]:
             detail = e.detail or ""
             total += 0.15 if detail.startswith("declared") else 0.1 if "unique on data" in detail else 0.05
         elif e.kind == "types":
-            total += {"same": 0.1}.get(e.detail or "", 0.0)
+            total += {"same": 0.1, "castable": 0.05}.get(e.detail or "", 0.0)
             if e.detail == "incompatible":
                 hard_fail = "incompatible types"
         elif e.kind == "value_range":
