@@ -18,6 +18,7 @@ from ..profile import type_family, types_compatible
 
 STRENGTHS = {"table_key": 0.55, "same_name": 0.5, "qualified_table_key": 0.5, "suffix": 0.45, "table_name": 0.45, "token": 0.2}
 BORROWED_PENALTY = 0.1
+_ATTRIBUTE_NAMES = frozenset({"year", "rank", "date", "month", "day", "age", "level", "position", "time", "number", "title", "status", "name"})
 _GENERIC_TOKENS = frozenset(KEY_SUFFIXES + REFERENCE_SUFFIXES + ("the", "of", "and", "date", "type", "name", "number"))
 
 
@@ -112,7 +113,7 @@ def match_name(column: Column, prefix: str | None, key: ParentKey, child_key: li
         return "table_key", f"{column.name} = {key.table.short_name} (singular) + {key.column.name}"
     if generic and name in {stem[5:] + key.name for stem in key.stems if stem.startswith("last:")}:
         return "suffix", f"{column.name} = last word of {key.table.short_name} + {key.column.name}"
-    if not generic and name == key.name:
+    if not generic and name == key.name and name not in _ATTRIBUTE_NAMES:
         strategy = "table_key" if name in stem_keys else "same_name"
         return strategy, f"same name as the key {key.table.short_name}.{key.column.name}" + (" after prefix stripping" if prefix else "")
     own_key = [c.lower() for c in child_key] == [column.name.lower()]
