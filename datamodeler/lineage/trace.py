@@ -71,7 +71,7 @@ class ScopeTracer:
         return self._memo[key]
 
     def _trace_output(self, scope: Scope, index: int) -> list[Traced]:
-        if scope.is_set_operation or isinstance(scope.expression, exp.SetOperation):
+        if isinstance(scope.expression, exp.SetOperation):  # branch scopes are typed SET_OPERATION too
             return _dedupe([t for branch in scope.set_operation_scopes for t in self.trace_output(branch, index)])
         selects = scope.expression.selects if isinstance(scope.expression, exp.Select) else []
         if index >= len(selects):
