@@ -62,11 +62,16 @@ def _label(diagram: Diagram, table: Table, ports: dict[str, str]) -> str:
         note = column_note(column, targets)
         name = escape(column.name) + (f' <font point-size="7" color="#777777">{escape(shorten(note, 40))}</font>' if note else "")
         rows.append(
-            f'<tr><td align="left"><font color="#b8860b"><b>{escape(" ".join(markers))}</b></font></td>'
+            f'<tr><td align="left">{_markers(markers)}</td>'
             f'<td align="left" port="{ports[column.name.lower()]}">{name}</td>'
             f'<td align="left"><font color="#666666">{escape(column.type)}</font></td></tr>'
         )
     return f'<table border="1" cellborder="0" cellspacing="0" cellpadding="3" color="#555555">{"".join(rows)}</table>'
+
+
+def _markers(markers: list[str]) -> str:
+    """Key markers in bold gold; nothing at all for a plain column (Graphviz rejects an empty <b></b>)."""
+    return f'<font color="#b8860b"><b>{escape(" ".join(markers))}</b></font>' if markers else " "
 
 
 def _edge(diagram: Diagram, rel: Relationship, ports: dict[str, dict[str, str]]) -> str:

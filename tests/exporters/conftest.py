@@ -129,31 +129,22 @@ def build_tpcds_model(ddl: Path, workdir: Path) -> DataModel:
 
 
 def sk_relationships(tables: list[Table]) -> list[Relationship]:
-    """``ss_item_sk`` -> ``item.i_item_sk``: the TPC-DS naming convention (prefix + dimension key suffix)."""
-    keys = {}
-    for table in tables:
-        if len(table.primary_key) == 1 and table.primary_key[0].endswith("_sk"):
-            suffix = table.primary_key[0].split("_", 1)[1]  # i_item_sk -> item_sk
-            keys.setdefault(suffix, table)
-    aliases = {"sold_date_sk": "date_sk", "ship_date_sk": "date_sk", "returned_date_sk": "date_sk", "first_sales_date_sk": "date_sk",
-               "first_shipto_date_sk": "date_sk", "rec_start_date_sk": "date_sk", "closed_date_sk": "date_sk", "open_date_sk": "date_sk",
-               "creation_date_sk": "date_sk", "access_date_sk": "date_sk", "start_date_sk": "date_sk", "end_date_sk": "date_sk",
-               "sold_time_sk": "time_sk", "return_time_sk": "time_sk", "ship_customer_sk": "customer_sk", "bill_customer_sk": "customer_sk",
-               "returning_customer_sk": "customer_sk", "refunded_customer_sk": "customer_sk", "ship_cdemo_sk": "cdemo_sk",
-               "bill_cdemo_sk": "cdemo_sk", "returning_cdemo_sk": "cdemo_sk", "refunded_cdemo_sk": "cdemo_sk", "current_cdemo_sk": "cdemo_sk",
-               "ship_hdemo_sk": "hdemo_sk", "bill_hdemo_sk": "hdemo_sk", "returning_hdemo_sk": "hdemo_sk", "refunded_hdemo_sk": "hdemo_sk",
-               "current_hdemo_sk": "hdemo_sk", "ship_addr_sk": "address_sk", "bill_addr_sk": "address_sk", "returning_addr_sk": "address_sk",
-               "refunded_addr_sk": "address_sk", "current_addr_sk": "address_sk", "addr_sk": "address_sk", "promo_sk": "promo_sk",
-               "catalog_page_sk": "catalog_page_sk", "call_center_sk": "call_center_sk", "ship_mode_sk": "ship_mode_sk",
-               "warehouse_sk": "warehouse_sk", "web_site_sk": "site_sk", "web_page_sk": "web_page_sk", "store_sk": "store_sk",
-               "reason_sk": "reason_sk", "income_band_sk": "income_band_sk", "item_sk": "item_sk", "date_sk": "date_sk"}
+    """``ss_item_sk`` -> ``item.i_item_sk``: the TPC-DS naming convention (table prefix, then the role
+    and the dimension's key name, e.g. ``cs_bill_cdemo_sk`` -> customer_demographics)."""
+    dimension_of = {"date_sk": "date_dim", "time_sk": "time_dim", "item_sk": "item", "customer_sk": "customer",
+                    "cdemo_sk": "customer_demographics", "hdemo_sk": "household_demographics", "addr_sk": "customer_address",
+                    "promo_sk": "promotion", "store_sk": "store", "warehouse_sk": "warehouse", "ship_mode_sk": "ship_mode",
+                    "reason_sk": "reason", "call_center_sk": "call_center", "catalog_page_sk": "catalog_page",
+                    "web_page_sk": "web_page", "site_sk": "web_site", "income_band_sk": "income_band"}
+    by_short = {t.short_name: t for t in tables}
     found = []
     for table in tables:
+        own_key = table.primary_key if len(table.primary_key) == 1 else []
         for column in table.columns:
-            if column.name in table.primary_key or not column.name.endswith("_sk"):
+            if column.name in own_key or not column.name.endswith("_sk"):
                 continue
-            suffix = column.name.split("_", 1)[1]
-            parent = keys.get(aliases.get(suffix, suffix))
+            suffix = next((s for s in sorted(dimension_of, key=len, reverse=True) if column.name.endswith(s)), None)
+            parent = by_short.get(dimension_of[suffix]) if suffix else None
             if parent is None or parent.name == table.name:
                 continue
             found.append(Relationship(child_table=table.name, child_columns=[column.name], parent_table=parent.name,
