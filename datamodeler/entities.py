@@ -90,7 +90,7 @@ def group_entities(model: DataModel, relationships: list[Relationship]) -> list[
         if table.kind == "table" and table.role in ("fact", "dimension", "other", None):
             head_of[table.name] = table.name
     for table in model.tables:
-        if table.name in head_of or table.kind != "table":
+        if table.name in head_of or table.kind != "table" or table.role == "bridge":
             continue
         parent = _owner(table, outgoing[table.name])
         if parent:

@@ -231,8 +231,11 @@ def summarize(ctx: ScanContext, model: DataModel, elapsed: float) -> ScanSummary
     )
 
 
+QUIET_EVIDENCE = frozenset({"types", "parent_key"})  # bookkeeping checks, in the model file but not the summary line
+
+
 def _relationship_line(rel: Any) -> dict[str, Any]:
-    evidence = ", ".join(_evidence_text(e) for e in rel.evidence)
+    evidence = ", ".join(_evidence_text(e) for e in rel.evidence if e.kind not in QUIET_EVIDENCE)
     return {"id": rel.id, "label": rel.label, "cardinality": rel.cardinality, "status": rel.status,
             "confidence": rel.confidence, "evidence": evidence}
 

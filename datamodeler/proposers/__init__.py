@@ -26,8 +26,18 @@ def propose_all(model: DataModel) -> list[Relationship]:
     """Every proposer's candidates, merged so each child -> parent pair appears once with all its evidence."""
     candidates: list[Relationship] = []
     for _, propose in PROPOSERS:
-        candidates.extend(propose(model))
+        candidates.extend(canonical_order(c) for c in propose(model))
     return merge_candidates(candidates)
+
+
+def canonical_order(rel: Relationship) -> Relationship:
+    """Composite candidates with their column pairs in the parent's column order, so (a, b) and (b, a) are one."""
+    if len(rel.child_columns) < 2:
+        return rel
+    pairs = sorted(zip(rel.child_columns, rel.parent_columns), key=lambda pair: pair[1].lower())
+    data = rel.model_dump()
+    data.update(id="", child_columns=[c for c, _ in pairs], parent_columns=[p for _, p in pairs])
+    return Relationship(**data)
 
 
 def merge_candidates(candidates: list[Relationship]) -> list[Relationship]:

@@ -120,7 +120,7 @@ def match_name(column: Column, prefix: str | None, key: ParentKey, child_key: li
     if not generic and not own_key and len(key.name) >= 4 and name.endswith(key.name) and is_reference_like(column.name):
         strategy = "qualified_table_key" if key.name in stem_keys else "suffix"
         return strategy, f"{column.name} ends with the key name {key.column.name}"
-    if name in stems or (is_reference_like(column.name) and _head(column, prefix) in stems):
+    if (name in stems and name == singular(name)) or (is_reference_like(column.name) and _head(column, prefix) in stems):
         return "table_name", f"{column.name} names the table {key.table.short_name}"
     last = tokens(column.name)[-1] if tokens(column.name) else ""
     if last == singular(last) and singular(last) in stems and types_compatible(column.type, key.column.type) == "same" and type_family(key.column.type) in ("int", "number", "any"):
