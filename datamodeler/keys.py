@@ -93,7 +93,7 @@ def _name_only_key(table: Table) -> tuple[list[str], list[Evidence]] | None:
         own = [c for c in table.columns if key_name_score(table, c) == 3 and is_unique(c) is not False]
     else:
         key_like = [c for c in table.columns if is_key_like(c.name)]
-        if len(key_like) >= 2 and len(key_like) == len(table.columns) and not any(key_name_score(table, c) == 3 for c in key_like):
+        if len(key_like) >= 2 and len(key_like) >= len(table.columns) - 1 and not any(key_name_score(table, c) == 3 for c in key_like):
             return [c.name for c in key_like[:2]], [Evidence(kind="naming", detail="bridge-like: key-like columns only, no data")]
         own = sorted((c for c in table.columns if key_name_score(table, c) >= 2), key=lambda c: -key_name_score(table, c))
     if not own:

@@ -93,7 +93,7 @@ def column_prefix(column_names: Iterable[str]) -> str | None:
     if not heads or len(names) < 2:
         return None
     head, count = heads.most_common(1)[0]
-    return head if count >= max(2, 0.6 * len(names)) else None
+    return head if count >= max(2, 0.8 * len(names)) else None
 
 
 def strip_prefix(name: str, prefix: str | None) -> str:

@@ -47,8 +47,8 @@ def asserted(model: DataModel) -> set[str]:
 
 
 SHOP = """
-CREATE TABLE customers (c_custkey INTEGER, c_name TEXT, email TEXT);
-CREATE TABLE orders (o_orderkey INTEGER, o_custkey INTEGER, o_total REAL, opened_by INTEGER);
+CREATE TABLE customers (c_custkey INTEGER, c_name TEXT, c_email TEXT);
+CREATE TABLE orders (o_orderkey INTEGER, o_custkey INTEGER, o_total REAL, o_date TEXT, opened_by INTEGER);
 CREATE TABLE employees (id INTEGER, manager_id INTEGER, name TEXT);
 CREATE TABLE order_lines (orderkey INTEGER, line_no INTEGER, qty INTEGER);
 """
@@ -56,7 +56,7 @@ CREATE TABLE order_lines (orderkey INTEGER, line_no INTEGER, qty INTEGER);
 
 def shop_rows(conn) -> None:
     conn.executemany("INSERT INTO customers VALUES (?, ?, ?)", [(i, f"n{i}", f"u{i}@x.org") for i in range(1, 51)])
-    conn.executemany("INSERT INTO orders VALUES (?, ?, ?, ?)", [(i, 1 + i % 50, i * 1.5, 1 + i % 5) for i in range(1, 301)])
+    conn.executemany("INSERT INTO orders VALUES (?, ?, ?, ?, ?)", [(i, 1 + i % 50, i * 1.5, "2024-01-01", 1 + i % 5) for i in range(1, 301)])
     conn.executemany("INSERT INTO employees VALUES (?, ?, ?)", [(i, None if i == 1 else 1 + i % 3, f"e{i}") for i in range(1, 11)])
     conn.executemany("INSERT INTO order_lines VALUES (?, ?, ?)", [(1 + i // 3, i % 3, 1) for i in range(900)])
 
@@ -125,7 +125,7 @@ def test_empty_tables_and_all_null_columns(tmp_path):
         CREATE TABLE players (player_id INTEGER, team_id INTEGER, coach_id INTEGER);
         INSERT INTO teams VALUES (1, 'a'), (2, 'b');
         INSERT INTO players VALUES (1, NULL, NULL), (2, NULL, NULL);
-        CREATE TABLE empty_things (thing_id INTEGER, team_id INTEGER, label TEXT);
+        CREATE TABLE empty_things (thing_id INTEGER, team_id INTEGER, label TEXT, note TEXT);
     """)
     model = scan(url)
     assert model.table("empty_things").primary_key == ["thing_id"]

@@ -67,10 +67,12 @@ def owns_column(table: Table, column: Column) -> bool:
 def propose(model: DataModel) -> list[Relationship]:
     """Candidates from column names matched against every table's key."""
     keys = parent_keys(model)
+    built = {edge.target.lower().rpartition(".")[0] if edge.kind != "table" else edge.target.lower() for edge in model.lineage}
     found = []
     for table in model.tables:
         if table.kind != "table":
             continue
+        derived = table.name.lower() in built
         prefix = column_prefix(c.name for c in table.columns)
         for column in table.columns:
             if _is_own_key(table, column):
@@ -78,7 +80,7 @@ def propose(model: DataModel) -> list[Relationship]:
             for key in keys:
                 if key.table is table:
                     continue
-                match = match_name(column, prefix, key, table.primary_key)
+                match = match_name(column, prefix, key, table.primary_key, derived)
                 if match and _twin_keys(table, column, key, match[0]):
                     continue
                 if match and types_compatible(column.type, key.column.type) != "incompatible":
@@ -103,8 +105,12 @@ def _is_own_key(table: Table, column: Column) -> bool:
     return [c.lower() for c in table.primary_key] == [column.name.lower()] and owns_column(table, column)
 
 
-def match_name(column: Column, prefix: str | None, key: ParentKey, child_key: list[str] = ()) -> tuple[str, str] | None:
-    """(strategy, detail) when the column's name points to ``key``, else None."""
+def match_name(column: Column, prefix: str | None, key: ParentKey, child_key: list[str] = (), derived: bool = False) -> tuple[str, str] | None:
+    """(strategy, detail) when the column's name points to ``key``, else None.
+
+    ``derived``: the child table is built from others (a lineage target), where a plural table name such as
+    ``payments`` is a measure (a count), not a reference.
+    """
     name = re.sub(r"\d+$", "", normalize(strip_prefix(column.name, prefix))) or normalize(column.name)
     generic = key.name in KEY_SUFFIXES
     stems = {s for s in key.stems if not s.startswith("last:")}
@@ -120,7 +126,7 @@ def match_name(column: Column, prefix: str | None, key: ParentKey, child_key: li
     if not generic and not own_key and len(key.name) >= 4 and name.endswith(key.name) and is_reference_like(column.name):
         strategy = "qualified_table_key" if key.name in stem_keys else "suffix"
         return strategy, f"{column.name} ends with the key name {key.column.name}"
-    if (name in stems and name == singular(name)) or (is_reference_like(column.name) and _head(column, prefix) in stems):
+    if (name in stems and (name == singular(name) or not derived)) or (is_reference_like(column.name) and _head(column, prefix) in stems):
         return "table_name", f"{column.name} names the table {key.table.short_name}"
     last = tokens(column.name)[-1] if tokens(column.name) else ""
     if last == singular(last) and singular(last) in stems and types_compatible(column.type, key.column.type) == "same" and type_family(key.column.type) in ("int", "number", "any"):
