@@ -3,6 +3,7 @@
     DatamodelerError            base: message + hint (the next step)
     ├── ConfigError             bad datamodeler.toml, env var or option value
     ├── SourceError             unknown driver, unreachable or missing warehouse
+    │   └── QueryError          a read-only statement failed, was refused or timed out
     ├── QueryLogError           unreadable or malformed query log
     ├── ModelFileError          missing, corrupt or other-version model file
     ├── NotFoundError           unknown table, entity, format …: lists the valid choices
@@ -34,6 +35,10 @@ class ConfigError(DatamodelerError):
 
 class SourceError(DatamodelerError):
     pass
+
+
+class QueryError(SourceError):
+    """A statement sent to the warehouse failed; ``message`` holds the driver's first line."""
 
 
 class QueryLogError(DatamodelerError):

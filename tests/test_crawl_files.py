@@ -8,7 +8,7 @@ import sqlite3
 import duckdb
 import pytest
 
-from datamodeler.errors import SourceError
+from datamodeler.errors import QueryError, SourceError
 from datamodeler.sources import CatalogFilter, open_source
 
 
@@ -69,7 +69,7 @@ def test_sqlite_catalog(sqlite_shop):
 
 def test_sqlite_is_opened_read_only(sqlite_shop):
     source = open_source(f"sqlite:///{sqlite_shop}")
-    with pytest.raises(Exception, match="readonly"):
+    with pytest.raises(QueryError, match="readonly"):
         source.execute("DELETE FROM customers")
     assert source.execute("SELECT count(*) FROM customers").rows == [(2,)]
 
@@ -77,7 +77,7 @@ def test_sqlite_is_opened_read_only(sqlite_shop):
 def test_sqlite_statement_timeout(sqlite_shop):
     source = open_source(f"sqlite:///{sqlite_shop}")
     slow = "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n) SELECT count(*) FROM n"
-    with pytest.raises(Exception, match="interrupted"):
+    with pytest.raises(QueryError, match="interrupted"):
         source.execute(slow, timeout_s=0.2)
 
 
@@ -100,7 +100,7 @@ def test_duckdb_catalog_reads_constraints(duckdb_shop):
 
 def test_duckdb_is_opened_read_only(duckdb_shop):
     source = open_source(f"duckdb:///{duckdb_shop}")
-    with pytest.raises(duckdb.Error, match="read-only"):
+    with pytest.raises(QueryError, match="read-only"):
         source.execute("DELETE FROM sales.members")
 
 

@@ -3,9 +3,8 @@
 from __future__ import annotations
 
 import pytest
-import sqlalchemy as sa
 
-from datamodeler.errors import SourceError
+from datamodeler.errors import QueryError, SourceError
 from datamodeler.sources import CatalogFilter, open_source
 
 DDL = """
@@ -64,14 +63,14 @@ def test_schema_and_glob_filters(shop):
 
 def test_sessions_are_read_only(shop):
     source = open_source(shop)
-    with pytest.raises(sa.exc.DBAPIError, match="read-only"):
+    with pytest.raises(QueryError, match="read-only"):
         source.execute("INSERT INTO sales.customers (email) VALUES ('x@example.com')")
     assert source.execute("SELECT count(*) FROM sales.customers").rows == [(2,)]
 
 
 def test_statement_timeout_stops_long_queries(shop):
     source = open_source(shop)
-    with pytest.raises(sa.exc.DBAPIError, match="statement timeout"):
+    with pytest.raises(QueryError, match="statement timeout"):
         source.execute("SELECT pg_sleep(5)", timeout_s=0.2)
 
 
@@ -94,3 +93,8 @@ def test_reads_pg_stat_statements_history(shop, pg_database):
     history = list(open_source(shop).queries())
     joined = [q for q in history if "sales.customers c ON c.id = o.customer_id" in q.text]
     assert joined and joined[0].count >= 3 and joined[0].user == "postgres"
+
+
+def test_percent_signs_in_sql_are_not_placeholders(shop):
+    rows = open_source(shop).execute("SELECT count(*) FROM sales.customers WHERE email LIKE '%@example.com' AND 7 % 2 = 1").rows
+    assert rows == [(2,)]

@@ -18,7 +18,7 @@ from sqlalchemy.engine import make_url
 from ..errors import SourceError
 from ..model import Column, ForeignKey, Table
 from .base import CatalogFilter, LoggedQuery, Rows
-from .sqlalchemy_source import redact_url
+from .sqlalchemy_source import query_error, redact_url
 
 _REFERENCES = re.compile(r"REFERENCES\s+(?P<target>[^\s(]+)\s*\(", re.IGNORECASE)
 
@@ -93,6 +93,8 @@ class DuckDBSource:
                 result = cursor.execute(sql)
                 rows = result.fetchmany(max_rows) if max_rows is not None else result.fetchall()
                 return Rows(columns=[d[0] for d in result.description or []], rows=rows)
+            except duckdb.Error as exc:
+                raise query_error(exc) from exc
             finally:
                 timer.cancel()
                 cursor.close()

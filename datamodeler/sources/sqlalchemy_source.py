@@ -8,7 +8,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine, make_url
 
-from ..errors import SourceError
+from ..errors import QueryError, SourceError
 from ..model import Column, ForeignKey, Table
 from .base import CatalogFilter, LoggedQuery, Rows, qualified_name
 
@@ -23,6 +23,12 @@ def redact_url(url: str) -> str:
         return url.split("@")[-1]
     secret_keys = [k for k in parsed.query if any(w in k.lower() for w in ("password", "secret", "token", "key"))]
     return parsed._replace(password=None).difference_update_query(secret_keys).render_as_string(hide_password=False)
+
+
+def query_error(exc: BaseException) -> QueryError:
+    """A driver error as a one-line ``QueryError``."""
+    first_line = (str(exc).strip().splitlines() or [type(exc).__name__])[0]
+    return QueryError(f"query failed: {first_line}")
 
 
 def _sqlglot_dialect(backend: str) -> str:
@@ -119,9 +125,16 @@ class SQLAlchemySource:
     def execute(self, sql: str, timeout_s: float = 30.0, max_rows: int | None = None) -> Rows:
         with self.engine.connect() as conn:
             self._begin_read_only(conn, timeout_s)
-            result = conn.exec_driver_sql(sql)
-            rows = result.fetchmany(max_rows) if max_rows is not None else result.fetchall()
-            return Rows(columns=list(result.keys()), rows=[tuple(r) for r in rows])
+            # The DBAPI cursor without parameters: no driver reads '%' in the SQL as a placeholder.
+            cursor = conn.connection.cursor()
+            try:
+                cursor.execute(sql)
+                rows = cursor.fetchmany(max_rows) if max_rows is not None else cursor.fetchall()
+                return Rows(columns=[d[0] for d in cursor.description or []], rows=[tuple(r) for r in rows])
+            except self.engine.dialect.loaded_dbapi.Error as exc:
+                raise query_error(exc) from exc
+            finally:
+                cursor.close()
 
     def _begin_read_only(self, conn: sa.Connection, timeout_s: float) -> None:
         """Backends override this to enforce read-only access and the statement timeout."""
