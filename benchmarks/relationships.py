@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import shutil
 import sqlite3
 import sys
 import tempfile
@@ -181,10 +180,6 @@ def run_spider(path: Path) -> tuple[Score, Score]:
 
 
 def run_demo(workdir: Path) -> tuple[Score, Score] | None:
-    try:
-        from datamodeler.demo import ensure_demo
-    except ImportError:
-        return None
     truth_file = Path(__file__).resolve().parents[1] / "examples" / "streaming" / "relationships.json"
     if not truth_file.exists():
         return None

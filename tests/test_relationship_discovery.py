@@ -3,11 +3,9 @@
 from __future__ import annotations
 
 import sqlite3
-import sys
 from pathlib import Path
 
 import duckdb
-import pytest
 
 from datamodeler.keys import infer_primary_keys
 from datamodeler.model import DataModel, JoinStat, SourceInfo

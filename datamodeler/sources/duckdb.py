@@ -10,15 +10,13 @@ from __future__ import annotations
 import re
 import threading
 from collections.abc import Iterator
-from pathlib import Path
 
 import duckdb
-from sqlalchemy.engine import make_url
 
 from ..errors import SourceError
 from ..model import Column, ForeignKey, Table
 from .base import CatalogFilter, LoggedQuery, Rows
-from .sqlalchemy_source import query_error, redact_url
+from .sqlalchemy_source import database_file, query_error, redact_url
 
 _REFERENCES = re.compile(r"REFERENCES\s+(?P<target>[^\s(]+)\s*\(", re.IGNORECASE)
 
@@ -51,7 +49,7 @@ class DuckDBSource:
 
     def __init__(self, url: str):
         self.url = redact_url(url)
-        self.path = _database_path(url)
+        self.path = database_file(url, "DuckDB", ".duckdb")
         try:
             self.conn = duckdb.connect(str(self.path), read_only=True)
         except duckdb.Error as exc:
@@ -101,16 +99,6 @@ class DuckDBSource:
 
     def close(self) -> None:
         self.conn.close()
-
-
-def _database_path(url: str) -> Path:
-    database = make_url(url).database
-    if not database or database == ":memory:":
-        raise SourceError("a DuckDB URL needs a file path", "use duckdb:///path/to/file.duckdb")
-    path = Path(database).expanduser()
-    if not path.is_file():
-        raise SourceError(f"no DuckDB database at {path}", "check the path (duckdb:///relative.duckdb or duckdb:////absolute.duckdb)")
-    return path
 
 
 def _apply_constraint(table: Table, row: tuple) -> None:

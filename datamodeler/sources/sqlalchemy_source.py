@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import sqlalchemy as sa
@@ -29,6 +30,18 @@ def query_error(exc: BaseException) -> QueryError:
     """A driver error as a one-line ``QueryError``."""
     first_line = (str(exc).strip().splitlines() or [type(exc).__name__])[0]
     return QueryError(f"query failed: {first_line}")
+
+
+def database_file(url: str, product: str, suffix: str) -> Path:
+    """The existing database file a file-based URL (SQLite, DuckDB) names, or a precise ``SourceError``."""
+    scheme = make_url(url).get_backend_name()
+    database = make_url(url).database
+    if not database or database == ":memory:":
+        raise SourceError(f"a {product} URL needs a file path", f"use {scheme}:///path/to/file{suffix}")
+    path = Path(database).expanduser()
+    if not path.is_file():
+        raise SourceError(f"no {product} database at {path}", f"check the path ({scheme}:///relative{suffix} or {scheme}:////absolute{suffix})")
+    return path
 
 
 def _sqlglot_dialect(backend: str) -> str:

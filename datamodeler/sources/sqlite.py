@@ -4,27 +4,19 @@ from __future__ import annotations
 
 import sqlite3
 import time
-from pathlib import Path
 from typing import Any
 
 import sqlalchemy as sa
-from sqlalchemy.engine import make_url
 
-from ..errors import SourceError
 from .base import CatalogFilter
-from .sqlalchemy_source import SQLAlchemySource
+from .sqlalchemy_source import SQLAlchemySource, database_file
 
 
 class SQLiteSource(SQLAlchemySource):
     """A SQLite database file; tables are named without a schema (``main`` is implied)."""
 
     def _create_engine(self, url: str) -> sa.Engine:
-        database = make_url(url).database
-        if not database or database == ":memory:":
-            raise SourceError("a SQLite URL needs a file path", "use sqlite:///path/to/file.db")
-        path = Path(database).expanduser()
-        if not path.is_file():
-            raise SourceError(f"no SQLite database at {path}", "check the path (sqlite:///relative.db or sqlite:////absolute.db)")
+        path = database_file(url, "SQLite", ".db")
         uri = f"file:{path.resolve().as_posix()}?mode=ro"
         return sa.create_engine("sqlite://", creator=lambda: sqlite3.connect(uri, uri=True, check_same_thread=False))
 

@@ -3,8 +3,6 @@ mermaid (under jsdom); on the shop model and on TPC-DS crawled from DuckDB (24 t
 
 from __future__ import annotations
 
-import subprocess
-from pathlib import Path
 
 import pytest
 from conftest import assert_dot_parses, assert_plantuml_parses, run_node_parser
