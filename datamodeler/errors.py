@@ -14,6 +14,7 @@
 
 from __future__ import annotations
 
+import difflib
 from collections.abc import Iterable
 
 
@@ -53,9 +54,12 @@ class NotFoundError(DatamodelerError):
     """An unknown name; the message lists the valid choices."""
 
     def __init__(self, what: str, name: str, choices: Iterable[str], hint: str | None = None):
-        listed = sorted(choices)
+        listed = sorted(set(choices))
+        close = difflib.get_close_matches(name.lower(), [c.lower() for c in listed], n=5, cutoff=0.6)
+        by_lower = {c.lower(): c for c in listed}
+        suggestion = f" (did you mean {', '.join(by_lower[c] for c in close)}?)" if close else ""
         shown = ", ".join(listed[:20]) + (f", … ({len(listed)} in all)" if len(listed) > 20 else "")
-        super().__init__(f"unknown {what} '{name}'; valid: {shown or 'none'}", hint)
+        super().__init__(f"unknown {what} '{name}'{suggestion}; valid: {shown or 'none'}", hint)
         self.choices = listed
 
 
