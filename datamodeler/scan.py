@@ -165,7 +165,7 @@ def describe_llm(options: ScanOptions) -> str:
     llm = options.settings.llm
     if not llm.configured:
         return "not configured: deterministic evidence only (set OPENAI_BASE_URL / OPENAI_API_KEY or [llm] in datamodeler.toml)"
-    return f"{llm.model} at {llm.base_url or 'api.openai.com'}"
+    return f"configured ({llm.model}); LLM proposals are not part of this release: deterministic evidence only"
 
 
 def _run_stages(ctx: ScanContext) -> None:
