@@ -10,6 +10,7 @@
     sample_rows = 100000
     statement_timeout_s = 30
     workers = 2
+    history_days = 30           # live query history read from Snowflake, BigQuery, Databricks
 """
 
 from __future__ import annotations
@@ -47,6 +48,7 @@ class ScanSettings:
     workers: int = 0  # 0: one per core
     max_statement_chars: int = 200_000
     lineage_timeout_s: float = 10.0  # per distinct statement: parse + qualify + trace
+    history_days: int = 30  # how far back live warehouse query history is read
 
 
 @dataclass(frozen=True)
@@ -67,6 +69,7 @@ ENV_VARS: dict[str, tuple[str, str]] = {
     "DATAMODELER_STATEMENT_TIMEOUT": ("scan", "statement_timeout_s"),
     "DATAMODELER_WORKERS": ("scan", "workers"),
     "DATAMODELER_LINEAGE_TIMEOUT": ("scan", "lineage_timeout_s"),
+    "DATAMODELER_HISTORY_DAYS": ("scan", "history_days"),
 }
 
 

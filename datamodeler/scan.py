@@ -18,7 +18,7 @@ from typing import Any, Protocol
 
 from .config import Settings, load_settings
 from .discovery import entities_stage, profile_stage, relationships_stage
-from .errors import ModelFileError
+from .errors import ModelFileError, SourceError
 from .model import DataModel, SourceInfo
 from .sources import CatalogFilter, LoggedQuery, Source, open_source
 from .store import DEFAULT_MODEL_PATH, load_model, merge_decisions, save_model
@@ -110,10 +110,20 @@ def read_query_logs(ctx: ScanContext) -> None:
 
     ctx.shapes = ShapeCollector(ctx.source.dialect, ctx.options.settings.scan.max_statement_chars)
     with ctx.progress.stage("read query logs") as bar:
-        history = ctx.source.queries() if ctx.options.history else iter(())
+        history = warehouse_history(ctx) if ctx.options.history else iter(())
         for query in itertools.chain(read_logs(ctx.options.query_logs), history):
             ctx.shapes.add(query)
             bar.advance()
+
+
+def warehouse_history(ctx: ScanContext) -> Iterator[LoggedQuery]:
+    """The source's own history (the last ``history_days`` where it keeps a window); unreadable history is a warning."""
+    if hasattr(ctx.source, "history_days"):
+        ctx.source.history_days = ctx.options.settings.scan.history_days
+    try:
+        yield from ctx.source.queries()
+    except SourceError as exc:
+        ctx.warnings.append(f"query history not read: {exc}")
 
 
 def extract_lineage(ctx: ScanContext) -> None:

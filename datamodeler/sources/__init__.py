@@ -8,8 +8,11 @@ from sqlalchemy.engine import make_url
 
 from ..errors import SourceError
 from .base import CatalogFilter, LoggedQuery, Rows, Source
+from .bigquery import BigQuerySource
+from .databricks import DatabricksSource
 from .duckdb import DuckDBSource
 from .postgresql import PostgresSource
+from .snowflake import SnowflakeSource
 from .sqlalchemy_source import SQLAlchemySource, redact_url
 from .sqlite import SQLiteSource
 
@@ -17,6 +20,9 @@ SOURCES: dict[str, Callable[[str], Source]] = {
     "sqlite": SQLiteSource,
     "duckdb": DuckDBSource,
     "postgresql": PostgresSource,
+    "snowflake": SnowflakeSource,
+    "bigquery": BigQuerySource,
+    "databricks": DatabricksSource,
 }
 
 __all__ = ["SOURCES", "CatalogFilter", "LoggedQuery", "Rows", "Source", "open_source", "redact_url"]

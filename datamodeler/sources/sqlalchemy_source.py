@@ -52,6 +52,7 @@ class SQLAlchemySource:
     """A warehouse reached through SQLAlchemy; subclasses make access read-only per backend."""
 
     default_schema_name: str | None = None
+    driver_package: str | None = None  # the pip package with this backend's SQLAlchemy dialect, for the hint
 
     def __init__(self, url: str, engine: Engine | None = None):
         self.url = redact_url(url)
@@ -65,7 +66,8 @@ class SQLAlchemySource:
         except (sa.exc.NoSuchModuleError, ModuleNotFoundError) as exc:
             raise SourceError(
                 f"no SQLAlchemy driver for '{make_url(url).drivername}'",
-                "install the driver package for this database (e.g. pip install psycopg)",
+                f"pip install {self.driver_package}" if self.driver_package
+                else "install the driver package for this database (e.g. pip install psycopg)",
             ) from exc
         except sa.exc.ArgumentError as exc:
             raise SourceError(f"bad warehouse URL: {exc}", "use the form dialect+driver://user:pass@host/db") from exc
