@@ -113,43 +113,17 @@ def shop_model() -> DataModel:
 
 
 def build_tpcds_model(ddl: Path, workdir: Path) -> DataModel:
-    """TPC-DS crawled from DuckDB, with one verified relationship per ``*_sk`` column naming a dimension key."""
+    """TPC-DS as a user gets it: the DDL loaded into an empty DuckDB, scanned with its 99 queries as the log."""
     import duckdb
 
-    from datamodeler.sources import CatalogFilter, open_source
+    from datamodeler.scan import ScanOptions, run_scan
 
     database = workdir / "tpcds.duckdb"
     with duckdb.connect(str(database)) as conn:
         conn.execute(ddl.read_text(encoding="utf-8"))
-    source = open_source(f"duckdb:///{database}")
-    tables = source.catalog(CatalogFilter())
-    model = DataModel(source=SourceInfo(url=f"duckdb:///{database.name}", dialect="duckdb", scanned_at="2025-01-01T00:00:00+00:00"), tables=tables)
-    model.relationships = sk_relationships(tables)
-    return model.sort()
-
-
-def sk_relationships(tables: list[Table]) -> list[Relationship]:
-    """``ss_item_sk`` -> ``item.i_item_sk``: the TPC-DS naming convention (table prefix, then the role
-    and the dimension's key name, e.g. ``cs_bill_cdemo_sk`` -> customer_demographics)."""
-    dimension_of = {"date_sk": "date_dim", "time_sk": "time_dim", "item_sk": "item", "customer_sk": "customer",
-                    "cdemo_sk": "customer_demographics", "hdemo_sk": "household_demographics", "addr_sk": "customer_address",
-                    "promo_sk": "promotion", "store_sk": "store", "warehouse_sk": "warehouse", "ship_mode_sk": "ship_mode",
-                    "reason_sk": "reason", "call_center_sk": "call_center", "catalog_page_sk": "catalog_page",
-                    "web_page_sk": "web_page", "site_sk": "web_site", "income_band_sk": "income_band"}
-    by_short = {t.short_name: t for t in tables}
-    found = []
-    for table in tables:
-        own_key = table.primary_key if len(table.primary_key) == 1 else []
-        for column in table.columns:
-            if column.name in own_key or not column.name.endswith("_sk"):
-                continue
-            suffix = next((s for s in sorted(dimension_of, key=len, reverse=True) if column.name.endswith(s)), None)
-            parent = by_short.get(dimension_of[suffix]) if suffix else None
-            if parent is None or parent.name == table.name:
-                continue
-            found.append(Relationship(child_table=table.name, child_columns=[column.name], parent_table=parent.name,
-                                      parent_columns=parent.primary_key, status="verified", confidence=0.9, sources=["naming"]))
-    return found
+    queries = sorted((ddl.parent / "queries").glob("*.sql"))
+    model, _ = run_scan(ScanOptions(url=f"duckdb:///{database}", query_logs=queries, out=workdir / "tpcds.json", use_llm=False))
+    return model
 
 
 @pytest.fixture(scope="session")

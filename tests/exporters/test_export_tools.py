@@ -1,5 +1,5 @@
 """Every diagram format parses in its reference tool: Graphviz ``dot``, PlantUML, @dbml/core and
-mermaid (under jsdom); on the shop model and on TPC-DS crawled from DuckDB (24 tables, 100+ refs)."""
+mermaid (under jsdom); on the shop model and on TPC-DS scanned from its DDL and 99 queries (24 tables, 100+ relationships)."""
 
 from __future__ import annotations
 
@@ -27,7 +27,8 @@ def model(request, shop_model):
 
 
 def test_tpcds_model_is_big_enough(tpcds_model):
-    assert len(tpcds_model.tables) >= 24 and len(tpcds_model.relationships) >= 100
+    drawable = [r for r in tpcds_model.relationships if r.status != "rejected"]
+    assert len(tpcds_model.tables) >= 24 and len(drawable) >= 100
 
 
 @pytest.mark.parametrize("variant", sorted(VARIANTS))
