@@ -200,6 +200,68 @@ def docs(
     _show_outcome(run_docs(model, format, out))
 
 
+@app.command()
+@handle_errors
+def review(
+    model: ModelOption = DEFAULT_MODEL_PATH,
+    accept: Annotated[list[str], typer.Option("--accept", "-a", help="Accept this relationship id (repeatable).")] = [],
+    reject: Annotated[list[str], typer.Option("--reject", "-r", help="Reject this relationship id (repeatable).")] = [],
+    list_only: Annotated[bool, typer.Option("--list", help="List relationships waiting for review and exit.")] = False,
+    by: Annotated[Optional[str], typer.Option("--by", help="Who decides (kept in the evidence).")] = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Accept or reject inferred relationships; decisions survive every re-scan.
+
+    With no --accept/--reject/--list: an interactive prompt over the plausible relationships.
+
+    Examples:
+
+      datamodeler review --list
+
+      datamodeler review --accept r_1a2b3c4d5e --reject r_9f8e7d6c5b --by ana
+
+      datamodeler review                                    # a/r/s/q for each plausible relationship
+    """
+    from .render import review_prompt, review_table
+    from .review import apply_decisions, decide, pending
+    from .store import load_model, save_model
+
+    data = load_model(model)
+    if list_only or as_json:
+        waiting = pending(data)
+        print(json.dumps([r.model_dump(mode="json", exclude_none=True) for r in waiting], indent=2)) if as_json else stdout.print(review_table(waiting))
+        return
+    changed = apply_decisions(data, accept, reject, by) if (accept or reject) else review_prompt(stdout, pending(data), decide, by)
+    save_model(data, model)
+    stderr.print(f"{len(changed)} decision(s) saved to {model}", markup=False, highlight=False)
+
+
+@app.command()
+@handle_errors
+def diff(
+    old: Annotated[Path, typer.Argument(help="The earlier model file.")],
+    new: Annotated[Path, typer.Argument(help="The later model file.")],
+    as_json: JsonOption = False,
+) -> None:
+    """Show how the model drifted between two scans: tables, columns, keys, relationships.
+
+    Exit code 0 when nothing changed, 3 when something did (handy in CI).
+
+    Examples:
+
+      datamodeler diff yesterday.json datamodel.json
+
+      datamodeler diff old.json new.json --json | jq .relationships_changed
+    """
+    from .diff import diff_models
+    from .render import diff_view
+    from .store import load_model
+
+    changes = diff_models(load_model(old), load_model(new))
+    print(json.dumps(changes.to_dict(), indent=2)) if as_json else stdout.print(diff_view(changes))
+    raise typer.Exit(0 if changes.empty else 3)
+
+
 def _show_outcome(outcome: Any) -> None:
     if isinstance(outcome.stdout, bytes):
         sys.stdout.buffer.write(outcome.stdout)

@@ -17,6 +17,7 @@ RelationshipStatus = Literal["declared", "verified", "plausible", "rejected", "a
 HUMAN_STATUSES = frozenset({"accepted", "rejected"})
 ASSERTED_STATUSES = frozenset({"declared", "verified", "accepted"})
 Cardinality = Literal["N:1", "1:1", "M:N"]
+QUIET_EVIDENCE = frozenset({"types", "parent_key"})  # checks every candidate passes: not worth a word in summaries
 TableRole = Literal["fact", "dimension", "bridge", "history", "aggregate", "other"]
 
 
@@ -34,6 +35,16 @@ class Evidence(Record):
     ratio: float | None = None
     detail: str | None = None
     sql: str | None = None
+
+
+    @property
+    def short_text(self) -> str:
+        """``joins 12``, ``inclusion 99%`` or just the kind."""
+        if self.kind == "query_join" and self.count is not None:
+            return f"joins {self.count}"
+        if self.ratio is not None:
+            return f"{self.kind} {self.ratio:.0%}"
+        return self.kind
 
 
 class ColumnProfile(Record):
@@ -126,6 +137,11 @@ class Relationship(Record):
     def model_post_init(self, __context: Any) -> None:
         if not self.id:
             self.id = relationship_id(self.child_table, self.child_columns, self.parent_table, self.parent_columns)
+
+    @property
+    def evidence_summary(self) -> str:
+        """The evidence in a few words, e.g. ``joins 41, naming, inclusion 100%`` (bookkeeping kinds left out)."""
+        return ", ".join(e.short_text for e in self.evidence if e.kind not in QUIET_EVIDENCE)
 
     @property
     def label(self) -> str:

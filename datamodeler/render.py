@@ -103,3 +103,44 @@ def _add_lineage_children(branch: Any, node: Any) -> None:
         if child.cycle:
             label += " [yellow](cycle)[/]"
         _add_lineage_children(branch.add(label), child)
+
+
+def review_table(relationships: list[Any]) -> Any:
+    """Relationships waiting for review: id, relationship, confidence, evidence."""
+    if not relationships:
+        return "Nothing to review: no plausible relationships."
+    table = Table(box=None, padding=(0, 1), title="Waiting for review (plausible)", title_justify="left")
+    for column in ("id", "relationship", "card.", "conf.", "evidence"):
+        table.add_column(column, overflow="fold")
+    for rel in relationships:
+        table.add_row(rel.id, escape(rel.label), rel.cardinality, f"{rel.confidence:.2f}", escape(rel.evidence_summary))
+    return table
+
+
+def review_prompt(console: Console, relationships: list[Any], decide: Any, by: str | None) -> list[Any]:
+    """Ask a/r/s/q for each relationship; returns the ones decided."""
+    from rich.prompt import Prompt
+
+    decided: list[Any] = []
+    for number, rel in enumerate(relationships, 1):
+        console.print(f"[bold]{number}/{len(relationships)}[/] {escape(rel.label)}  {rel.cardinality}  "
+                      f"conf. {rel.confidence:.2f}  [dim]{escape(rel.evidence_summary)}[/]")
+        answer = Prompt.ask("  [a]ccept, [r]eject, [s]kip, [q]uit", choices=["a", "r", "s", "q"], default="s", console=console)
+        if answer == "q":
+            break
+        if answer in ("a", "r"):
+            decided.append(decide(rel, "accepted" if answer == "a" else "rejected", by))
+    return decided
+
+
+def diff_view(changes: Any) -> Any:
+    """The drift between two model files, grouped by kind of change."""
+    if changes.empty:
+        return "No changes."
+    lines: list[Any] = []
+    for key, items in changes.to_dict().items():
+        if items:
+            sign = "+" if key.endswith("added") else "-" if key.endswith("removed") else "~"
+            lines.append(f"[bold]{key.replace('_', ' ')}[/] ({len(items)})")
+            lines.extend(f"  {sign} {escape(item)}" for item in items)
+    return Group(*lines)

@@ -241,18 +241,8 @@ def summarize(ctx: ScanContext, model: DataModel, elapsed: float) -> ScanSummary
     )
 
 
-QUIET_EVIDENCE = frozenset({"types", "parent_key"})  # bookkeeping checks, in the model file but not the summary line
 
 
 def _relationship_line(rel: Any) -> dict[str, Any]:
-    evidence = ", ".join(_evidence_text(e) for e in rel.evidence if e.kind not in QUIET_EVIDENCE)
     return {"id": rel.id, "label": rel.label, "cardinality": rel.cardinality, "status": rel.status,
-            "confidence": rel.confidence, "evidence": evidence}
-
-
-def _evidence_text(evidence: Any) -> str:
-    if evidence.kind == "query_join" and evidence.count is not None:
-        return f"joins {evidence.count}"
-    if evidence.ratio is not None:
-        return f"{evidence.kind} {evidence.ratio:.0%}"
-    return evidence.kind
+            "confidence": rel.confidence, "evidence": rel.evidence_summary}

@@ -1,0 +1,45 @@
+"""Human review: accept or reject relationships by id. A human decision beats every inferred status
+and survives re-scans (``store.merge_decisions``)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from .errors import ConfigError, NotFoundError
+from .model import DataModel, Evidence, Relationship
+
+REVIEWABLE = ("plausible", "verified", "rejected", "accepted", "declared")
+
+
+def apply_decisions(model: DataModel, accept: Iterable[str] = (), reject: Iterable[str] = (), by: str | None = None) -> list[Relationship]:
+    """Mark relationships ``accepted`` / ``rejected``; returns the changed ones. Unknown ids raise ``NotFoundError``."""
+    accept, reject = list(accept), list(reject)
+    both = set(accept) & set(reject)
+    if both:
+        raise ConfigError(f"relationship {sorted(both)[0]} is both accepted and rejected", "pass each id once")
+    changed = [decide(_find(model, rel_id), "accepted", by) for rel_id in accept]
+    changed += [decide(_find(model, rel_id), "rejected", by) for rel_id in reject]
+    return changed
+
+
+def decide(rel: Relationship, status: str, by: str | None = None) -> Relationship:
+    """Record one human decision on ``rel`` (idempotent)."""
+    rel.status = status  # type: ignore[assignment]
+    if "human" not in rel.sources:
+        rel.sources.append("human")
+    rel.evidence = [e for e in rel.evidence if e.kind != "human"]
+    rel.evidence.append(Evidence(kind="human", detail=f"{status} by {by}" if by else status))
+    return rel
+
+
+def pending(model: DataModel) -> list[Relationship]:
+    """Relationships waiting for a human: plausible ones, strongest first."""
+    waiting = [r for r in model.relationships if r.status == "plausible"]
+    return sorted(waiting, key=lambda r: (-r.confidence, r.label))
+
+
+def _find(model: DataModel, rel_id: str) -> Relationship:
+    rel = model.relationship(rel_id)
+    if rel is None:
+        raise NotFoundError("relationship id", rel_id, (r.id for r in model.relationships), "ids are listed by `datamodeler review --list`")
+    return rel
