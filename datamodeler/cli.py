@@ -17,6 +17,7 @@ from .config import load_settings, with_overrides
 from .diagram import COLUMN_MODES
 from .errors import DatamodelerError
 from .exporters import DIAGRAM_FORMATS, DOCS_FORMATS
+from .querylog import parse_log_columns
 from .scan import ScanOptions, run_scan
 from .sources import CatalogFilter
 from .store import DEFAULT_MODEL_PATH
@@ -82,6 +83,7 @@ def main(
 def scan(
     url: Annotated[Optional[str], typer.Argument(help="SQLAlchemy URL of the warehouse; omit to scan the bundled demo.")] = None,
     query_log: Annotated[list[Path], typer.Option("--query-log", "-q", help="Query log file, folder or glob (.sql, .jsonl, .csv); repeatable.")] = [],
+    log_column: Annotated[list[str], typer.Option("--log-column", help="FIELD=COLUMN for .jsonl/.csv logs, e.g. query=sql_body (fields: query, user, start_time, duration_ms, database).")] = [],
     out: Annotated[Path, typer.Option("--out", "-o", help="Model file to write.")] = DEFAULT_MODEL_PATH,
     schema: Annotated[list[str], typer.Option("--schema", help="Only these schemas (repeatable).")] = [],
     include: Annotated[list[str], typer.Option("--include", help="Only tables matching this glob (repeatable).")] = [],
@@ -105,7 +107,7 @@ def scan(
     from .render import RichProgress, scan_summary, summary_dict
 
     settings = with_overrides(load_settings(config), "scan", sample_rows=sample_rows)
-    options = ScanOptions(url=url, query_logs=list(query_log), out=out, use_llm=not no_llm, history=not no_history,
+    options = ScanOptions(url=url, query_logs=list(query_log), log_columns=parse_log_columns(log_column), out=out, use_llm=not no_llm, history=not no_history,
                           filters=CatalogFilter(schemas=schema, include=include, exclude=exclude), settings=settings)
     progress = RichProgress(stderr) if not as_json else None
     _, summary = run_scan(options, progress)

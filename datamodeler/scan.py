@@ -49,6 +49,7 @@ class SilentProgress:
 class ScanOptions:
     url: str | None = None
     query_logs: list[Path] = field(default_factory=list)
+    log_columns: dict[str, str] = field(default_factory=dict)  # e.g. {"query": "sql_body"} for .jsonl/.csv logs
     out: Path = DEFAULT_MODEL_PATH
     use_llm: bool = True
     filters: CatalogFilter = field(default_factory=CatalogFilter)
@@ -111,7 +112,7 @@ def read_query_logs(ctx: ScanContext) -> None:
     ctx.shapes = ShapeCollector(ctx.source.dialect, ctx.options.settings.scan.max_statement_chars)
     with ctx.progress.stage("read query logs") as bar:
         history = warehouse_history(ctx) if ctx.options.history else iter(())
-        for query in itertools.chain(read_logs(ctx.options.query_logs), history):
+        for query in itertools.chain(read_logs(ctx.options.query_logs, ctx.options.log_columns or None), history):
             ctx.shapes.add(query)
             bar.advance()
 

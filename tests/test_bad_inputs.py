@@ -85,3 +85,15 @@ def test_gzip_logs_are_read(workspace):
                                  "--out", str(workspace / "gz.json"), "--json"])
     assert result.exit_code == 0, result.stderr
     assert '"total": 1' in result.stdout
+
+
+def test_log_columns_can_be_named(workspace):
+    log = workspace / "custom.csv"
+    log.write_text('who,sql_body\nann,"select o.id from orders o join customers c on c.id = o.customer_id"\n')
+    result = runner.invoke(app, ["scan", f"sqlite:///{workspace}/shop.db", "-q", str(log), "--log-column", "query=sql_body",
+                                 "--log-column", "user=who", "--out", str(workspace / "custom.json"), "--json"])
+    assert result.exit_code == 0, result.stderr
+    assert '"parsed": 1' in result.stdout
+    bad = runner.invoke(app, ["scan", f"sqlite:///{workspace}/shop.db", "-q", str(log), "--log-column", "sql_body",
+                              "--out", str(workspace / "custom.json")])
+    assert bad.exit_code == 1 and bad.stderr.startswith("Error: --log-column 'sql_body' is not FIELD=COLUMN")

@@ -18,9 +18,9 @@ from typing import TextIO
 from ..errors import QueryLogError
 from ..sources.base import LoggedQuery
 from . import bigquery, csvfile, databricks, jsonl, snowflake, sqlfile
-from .layout import ColumnLayout
+from .layout import FIELDS, ColumnLayout
 
-__all__ = ["read_logs", "expand_log_paths", "READERS", "LAYOUTS", "LoggedQuery", "ColumnLayout"]
+__all__ = ["read_logs", "expand_log_paths", "parse_log_columns", "READERS", "LAYOUTS", "LoggedQuery", "ColumnLayout"]
 
 Reader = Callable[..., Iterator[LoggedQuery]]
 
@@ -42,6 +42,17 @@ def read_logs(paths: Iterable[Path | str], mapping: Mapping[str, str] | None = N
     """Every statement of every log, in order; ``mapping`` names columns explicitly, e.g. ``{"query": "sql_body"}``."""
     for path in expand_log_paths(paths):
         yield from _read_file(path, mapping)
+
+
+def parse_log_columns(pairs: Iterable[str]) -> dict[str, str]:
+    """``["query=sql_body", "user=who"]`` -> ``{"query": "sql_body", "user": "who"}``, checked against the known fields."""
+    mapping: dict[str, str] = {}
+    for pair in pairs:
+        field, sep, column = pair.partition("=")
+        if not sep or not column.strip() or field.strip() not in FIELDS:
+            raise QueryLogError(f"--log-column {pair!r} is not FIELD=COLUMN", f"fields: {', '.join(FIELDS)}")
+        mapping[field.strip()] = column.strip()
+    return mapping
 
 
 def expand_log_paths(paths: Iterable[Path | str]) -> list[Path]:
