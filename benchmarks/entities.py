@@ -3,7 +3,7 @@
     python benchmarks/entities.py [--datasets ../shared/datasets] [--demo-model PATH] [--markdown]
 
 The demo warehouse is scanned with its query log (no LLM) and its entities are compared with the ``entities`` map of
-``examples/streaming/relationships.json``: a pair of tables counts when both are in the same entity, over the tables
+``examples/streaming/relationships.json`` (also without its query log, so with no lineage): a pair of tables counts when both are in the same entity, over the tables
 the truth lists. Role accuracy uses the roles the demo's README names (its bridge tables and its CTAS marts).
 Chinook, Northwind and Sakila have no entity truth: they are scanned as shipped (declared keys kept) and their
 grouping is printed for eyeballing. ``--demo-model`` re-runs roles and entities on a saved model file instead of
@@ -100,6 +100,12 @@ def scan(url: str | None, out: Path, query_logs: list[Path] | None = None) -> Da
     return model
 
 
+def _demo_url() -> str:
+    from datamodeler.demo import demo_url, ensure_demo
+
+    return demo_url(ensure_demo())
+
+
 def regroup(model: DataModel) -> DataModel:
     """Roles and entities recomputed on a loaded model (what the scan's entities stage does)."""
     for table in model.tables:
@@ -144,6 +150,9 @@ def main(argv: list[str] | None = None) -> int:
         work = Path(tmp)
         demo = regroup(load_model(args.demo_model)) if args.demo_model else scan(None, work / "demo.json")
         rows = [score_entities("demo warehouse (data + query log)", demo, truth["entities"], DEMO_ROLES)]
+        if not args.demo_model:
+            rows.append(score_entities("demo warehouse (data, no query log)", scan(_demo_url(), work / "demo-nolog.json"),
+                                       truth["entities"], DEMO_ROLES))
         groupings = [("demo warehouse", demo)]
         for name, filename in ({} if args.no_samples else SAMPLE_DATABASES).items():
             database = args.datasets / name / filename

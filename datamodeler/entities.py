@@ -3,7 +3,7 @@
 Roles, first rule that holds:
   ``history``    SCD shapes (valid_from/valid_to, is_current) or history words in the name (``*_history``);
   ``aggregate``  tables the query log builds (CTAS, INSERT ... SELECT, MERGE) with GROUP BY or aggregate functions,
-                 or whose columns are mostly derived; without build statements, mart-like names (``daily_*``);
+                 or whose columns are mostly derived; without build statements, mart-like names (``daily_*``, ``marts.*``);
                  being written by an UPDATE or a plain MERGE is not enough;
   ``bridge``     a key made of references to two or more tables, with a few link attributes (a role, an order, a
                  flag: at most 3 columns, at most one number) and no event timestamp;
@@ -18,8 +18,8 @@ Entities (every table in at most one): a table heads its own entity unless one o
   ``many_to_many``); a table whose references, small lookups (codes, countries, plans, dates) aside, all lead into
   one entity whose head is referenced by two or more tables joins it (chains follow: episodes -> seasons ->
   titles). Hubs (referenced by two or more tables), headers with line tables and tables referencing several
-  entities head their own; such multi-entity facts that make up most of a schema form one entity named after the
-  schema. Aggregates join the entity of the table they hold one row of (1:1), else the entity most of their
+  entities head their own; such multi-entity facts that make up at least half of their schema's entity heads form
+  one entity named after the schema. Aggregates join the entity of the table they hold one row of (1:1), else the entity most of their
   lineage comes from; views join the entity most of their base tables belong to.
 """
 
@@ -37,7 +37,8 @@ from .pii import classify_column
 from .profile import type_family
 
 HISTORY_WORDS = frozenset({"history", "hist", "scd", "snapshot", "snapshots", "versions", "audit", "log", "changes"})
-AGGREGATE_WORDS = frozenset({"agg", "aggregate", "summary", "daily", "weekly", "monthly", "mart", "rollup", "stats", "kpi", "report"})
+AGGREGATE_WORDS = frozenset({"agg", "aggregate", "summary", "daily", "weekly", "monthly", "mart", "rollup", "stat", "stats", "kpi",
+                             "report", "reporting"})
 SCD_COLUMNS = frozenset({"validfrom", "validto", "effectivefrom", "effectiveto", "iscurrent", "currentflag", "dbtvalidfrom", "dbtvalidto", "startdate", "enddate"})
 AUDIT_WORDS = frozenset({"update", "updated", "modified", "changed", "loaded", "inserted", "ingested", "etl", "synced"})
 """Tokens of bookkeeping timestamps (``last_update``, ``modified_at``) that say nothing about an event."""
@@ -98,10 +99,11 @@ def is_history(table: Table) -> bool:
 
 
 def is_aggregate(table: Table, build: Build | None) -> bool:
-    """Built by aggregating statements or mostly from derived columns; with no build evidence, a mart-like name."""
+    """Built by aggregating statements or mostly from derived columns; with no build evidence, a mart-like name
+    (``daily_*``, ``*_summary``) or schema (``marts``, ``reporting``)."""
     if build is not None and build.statements:
         return build.aggregating > 0 or len(build.derived_columns) >= max(1, len(table.columns)) / 2
-    return bool(set(tokens(table.short_name)) & AGGREGATE_WORDS)
+    return bool({singular(t) for t in tokens(table.name)} & AGGREGATE_WORDS)
 
 
 def is_bridge(table: Table, outgoing: list[Relationship]) -> bool:
@@ -371,7 +373,7 @@ class _Grouping:
     # fact clusters, aggregates, views -----------------------------------------------------------
 
     def cluster_facts(self) -> None:
-        """Multi-entity facts that make up most of their schema's tables form one entity per schema."""
+        """Multi-entity facts that make up at least half of their schema's entity heads form one entity per schema."""
         by_schema: dict[str, list[str]] = defaultdict(list)
         for name, placement in self.placements.items():
             schema = self.by_name[name].schema_name
