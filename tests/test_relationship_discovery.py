@@ -87,10 +87,7 @@ def test_query_join_resolves_role_and_reads_well(tmp_path):
     model = scan(url, joins)
     rel = next(r for r in model.relationships if r.label == "orders.opened_by → employees.id")
     assert rel.status == "verified" and "query_join" in rel.sources
-    from datamodeler.scan import _evidence_text
-
-    text = ", ".join(_evidence_text(e) for e in rel.evidence)
-    assert "joins 41" in text and "inclusion 100%" in text
+    assert "joins 41" in rel.evidence_summary and "inclusion 100%" in rel.evidence_summary
 
 
 def test_profile_is_one_statement_per_table_and_sampled():
