@@ -66,7 +66,6 @@ class ScanContext:
     source: Source
     model: DataModel
     progress: Progress
-    queries: list[LoggedQuery] = field(default_factory=list)
     shapes: Any = None  # lineage.shapes.ShapeCollector: the log folded into distinct statement shapes
     timings: dict[str, float] = field(default_factory=dict)
     warnings: list[str] = field(default_factory=list)
