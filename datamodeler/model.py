@@ -9,7 +9,7 @@ from __future__ import annotations
 import hashlib
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, PrivateAttr
 
 FORMAT_VERSION = 1
 
@@ -239,14 +239,38 @@ class DataModel(Record):
     queries: QueryStats = Field(default_factory=QueryStats)
     notes: list[str] = Field(default_factory=list)
 
+    _table_positions: dict[str, int] = PrivateAttr(default_factory=dict)
+    _indexed: tuple[int, int] = PrivateAttr(default=(0, -1))
+
     def table(self, name: str) -> Table | None:
         """The table called ``name``: exact (case-insensitive) match, else a unique match on the short name."""
         lowered = name.lower()
+        position = self._table_position(lowered)
+        if position is not None:
+            return self.tables[position]
         exact = [t for t in self.tables if t.name.lower() == lowered]
         if exact:
             return exact[0]
         short = [t for t in self.tables if t.short_name.lower() == lowered]
         return short[0] if len(short) == 1 else None
+
+    def _table_position(self, lowered: str) -> int | None:
+        """Where the table called ``lowered`` is in ``tables``, from an index rebuilt when the list changes.
+
+        A scan looks tables up by name for every candidate relationship: with 10,000 tables a linear search
+        dominated the relationships stage. A stale hit (a table renamed in place) is caught by re-checking the
+        name; a miss falls back to the linear search.
+        """
+        signature = (id(self.tables), len(self.tables))
+        if self._indexed != signature:
+            positions: dict[str, int] = {}
+            for index, table in enumerate(self.tables):
+                positions.setdefault(table.name.lower(), index)
+            self._table_positions, self._indexed = positions, signature
+        position = self._table_positions.get(lowered)
+        if position is not None and position < len(self.tables) and self.tables[position].name.lower() == lowered:
+            return position
+        return None
 
     def relationship(self, rel_id: str) -> Relationship | None:
         return next((r for r in self.relationships if r.id == rel_id), None)

@@ -41,19 +41,26 @@ def parent_keys(model: DataModel) -> list[ParentKey]:
             continue
         prefix = column_prefix(c.name for c in table.columns)
         keys.append(ParentKey(table, column, normalize(strip_prefix(column.name, prefix)), frozenset(table_stems(table.short_name))))
-    return [_mark_borrowed(key, keys) for key in keys]
+    named_after = _names_of_tables(keys)
+    return [_mark_borrowed(key, named_after) for key in keys]
 
 
-def _mark_borrowed(key: ParentKey, keys: list[ParentKey]) -> ParentKey:
+def _names_of_tables(keys: list[ParentKey]) -> dict[str, list[int]]:
+    """Key names that name a table (``school``, ``school_id``, …) -> the ids of the tables they name."""
+    names: dict[str, list[int]] = {}
+    for key in keys:
+        owned = {stem + suffix for stem in key.stems if not stem.startswith("last:") for suffix in KEY_SUFFIXES} | set(key.stems)
+        for name in owned:
+            names.setdefault(name, []).append(id(key.table))
+    return names
+
+
+def _mark_borrowed(key: ParentKey, named_after: dict[str, list[int]]) -> ParentKey:
     """A key named after another table (``budget.school_id`` while ``school`` exists) is borrowed from it."""
     if owns_column(key.table, key.column):
         return key
-    for other in keys:
-        if other.table is key.table:
-            continue
-        own_names = {stem + suffix for stem in other.stems if not stem.startswith("last:") for suffix in KEY_SUFFIXES}
-        if key.name in own_names or key.name in other.stems:
-            return ParentKey(key.table, key.column, key.name, key.stems, borrowed=True)
+    if any(table != id(key.table) for table in named_after.get(key.name, ())):
+        return ParentKey(key.table, key.column, key.name, key.stems, borrowed=True)
     return key
 
 
@@ -67,6 +74,7 @@ def owns_column(table: Table, column: Column) -> bool:
 def propose(model: DataModel) -> list[Relationship]:
     """Candidates from column names matched against every table's key."""
     keys = parent_keys(model)
+    index = KeyIndex(keys)
     built = {edge.target.lower().rpartition(".")[0] if edge.kind != "table" else edge.target.lower() for edge in model.lineage}
     found = []
     for table in model.tables:
@@ -77,7 +85,7 @@ def propose(model: DataModel) -> list[Relationship]:
         for column in table.columns:
             if _is_own_key(table, column):
                 continue
-            for key in keys:
+            for key in index.candidates(column, prefix):
                 if key.table is table:
                     continue
                 match = match_name(column, prefix, key, table.primary_key, derived)
@@ -86,6 +94,46 @@ def propose(model: DataModel) -> list[Relationship]:
                 if match and types_compatible(column.type, key.column.type) != "incompatible":
                     found.append(_candidate(table, column, key, *match))
     return found
+
+
+class KeyIndex:
+    """Keys by the names a matching column could have, so each column meets a handful of keys, not all of them.
+
+    ``candidates`` returns a superset of the keys ``match_name`` can accept, in the order of ``keys``: the
+    index only prunes, ``match_name`` still decides.
+    """
+
+    MIN_SUFFIX = 4  # match_name's shortest key name for "ends with the key name"; also its shortest token
+
+    def __init__(self, keys: list[ParentKey]):
+        self.keys = keys
+        self.exact: dict[str, set[int]] = {}  # whole (normalised) column name or name head -> keys
+        self.prefixes: dict[str, set[int]] = {}  # a stem's leading characters (token strategy) -> keys
+        for position, key in enumerate(keys):
+            stems = [s for s in key.stems if not s.startswith("last:")]
+            names = set(stems) | {key.name}
+            if key.name in KEY_SUFFIXES:
+                names |= {stem + key.name for stem in stems}
+                names |= {stem[5:] + key.name for stem in key.stems if stem.startswith("last:")}
+            for name in names:
+                self.exact.setdefault(name, set()).add(position)
+            for stem in stems:
+                for end in range(self.MIN_SUFFIX, len(stem) + 1):
+                    self.prefixes.setdefault(stem[:end], set()).add(position)
+
+    def candidates(self, column: Column, prefix: str | None) -> list[ParentKey]:
+        name = re.sub(r"\d+$", "", normalize(strip_prefix(column.name, prefix))) or normalize(column.name)
+        parts = tokens(column.name)
+        wanted = {name, _head(column, prefix)}
+        if parts:
+            wanted.add(singular(parts[-1]))
+        wanted |= {name[i:] for i in range(len(name) - self.MIN_SUFFIX + 1)}  # "ends with the key name"
+        found: set[int] = set()
+        for text in wanted:
+            found |= self.exact.get(text, set())
+        for token in tokens(strip_prefix(column.name, prefix)):
+            found |= self.prefixes.get(token, set())
+        return [self.keys[p] for p in sorted(found)]
 
 
 def _twin_keys(table: Table, column: Column, key: ParentKey, strategy: str) -> bool:

@@ -1,0 +1,250 @@
+"""Scale benchmark: a synthetic warehouse of many small tables and a big query log, scanned end to end.
+
+    python benchmarks/scale.py                                   # 10,000 tables, 1,000,000 queries, 100,000 shapes
+    python benchmarks/scale.py --tables 1000 --queries 100000 --shapes 10000
+    python benchmarks/scale.py --sweep                           # 10k / 25k / 50k shapes at fixed tables: linear?
+
+The warehouse (DuckDB) is built deterministically from a seed: schemas of star-like groups, each with dimension
+tables keyed by ``<name>_id`` / ``<name>_key`` / ``<Name>Id`` / ``id`` (mixed naming, half the keys declared, no
+foreign keys declared) and fact tables referencing several of them. The query log (``.jsonl``, streamed to disk)
+holds dashboards joining facts to dimensions with varying literals, so the statements collapse to ``--shapes``
+distinct shapes. Then the real scan runs (``run_scan``, no LLM) and per-stage seconds, wall time, peak RSS and the
+relationships found are printed. The SPEC target: 10k tables and 1M queries (100k shapes) in under 10 minutes and
+2 GiB on 2 cores.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import random
+import resource
+import sys
+import tempfile
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from datamodeler.scan import ScanOptions, run_scan  # noqa: E402
+
+SYLLABLES = ("ka", "lo", "ru", "me", "si", "ta", "no", "vi", "pe", "du", "ga", "zo", "fi", "be", "xu", "ha")
+DIMS_PER_GROUP, FACTS_PER_GROUP = 4, 2
+GROUPS_PER_SCHEMA = 16
+STYLES = ("plain", "dimfct", "camel")  # naming conventions, one per group in turn
+BATCH_STATEMENTS = 2000  # CREATE TABLE statements per execute() call
+
+
+def word(n: int) -> str:
+    """A deterministic pseudo-word for ``n`` (4 syllables: 65,536 distinct words, none ending in 's')."""
+    return "".join(SYLLABLES[(n >> shift) & 15] for shift in (12, 8, 4, 0))
+
+
+@dataclass
+class Dimension:
+    table: str  # schema.table
+    key: str  # its key column
+    ref: str  # the column name fact tables use for it
+    declared: bool
+
+
+@dataclass
+class Fact:
+    table: str
+    dims: list[Dimension]
+
+
+def design(tables: int, seed: int = 7) -> list[tuple[str, list[Dimension], list[Fact]]]:
+    """(schema, dimensions, facts) per group; about ``tables`` tables in all."""
+    rng = random.Random(seed)
+    words = rng.sample(range(1 << 16), k=min(1 << 16, tables * 2))
+    per_group = DIMS_PER_GROUP + FACTS_PER_GROUP
+    groups = []
+    for g in range(max(1, tables // per_group)):
+        schema, style = f"s{g // GROUPS_PER_SCHEMA:03d}", STYLES[g % len(STYLES)]
+        names = [word(words[g * per_group + i]) for i in range(per_group)]
+        dims = []
+        for i, name in enumerate(names[:DIMS_PER_GROUP]):
+            declared = (g + i) % 2 == 0
+            if style == "plain":
+                dims.append(Dimension(f"{schema}.{name}s", "id" if i % 2 else f"{name}_id", f"{name}_id", declared))
+            elif style == "dimfct":
+                dims.append(Dimension(f"{schema}.dim_{name}", f"{name}_key", f"{name}_key", declared))
+            else:
+                camel = name.capitalize()
+                dims.append(Dimension(f"{schema}.{camel}", f"{camel}Id", f"{camel}Id", declared))
+        facts = []
+        for j, name in enumerate(names[DIMS_PER_GROUP:]):
+            table = {"plain": f"{name}_events", "dimfct": f"fct_{name}", "camel": f"{name.capitalize()}Facts"}[style]
+            chosen = dims[j:] + dims[:1] if j else dims[:3]  # facts share some dimensions
+            facts.append(Fact(f"{schema}.{table}", chosen))
+        groups.append((schema, dims, facts))
+    return groups
+
+
+def build_warehouse(path: Path, groups, rows: int) -> float:
+    """Create every table with a few large batches of CREATE TABLE ... AS SELECT over range(); seconds taken."""
+    import duckdb
+
+    started = time.monotonic()
+    path.unlink(missing_ok=True)
+    conn = duckdb.connect(str(path))
+    statements = [f"CREATE SCHEMA IF NOT EXISTS {s}" for s in sorted({schema for schema, _, _ in groups})]
+    for _, dims, facts in groups:
+        for dim in dims:
+            pk = f", PRIMARY KEY ({_q(dim.key)})" if dim.declared else ""
+            statements.append(
+                f"CREATE TABLE {_qt(dim.table)} ({_q(dim.key)} INTEGER NOT NULL, name VARCHAR, category VARCHAR, "
+                f"region VARCHAR, created_at DATE{pk})")
+            statements.append(
+                f"INSERT INTO {_qt(dim.table)} SELECT i, 'name ' || i, 'cat' || (i % 5), "
+                f"['eu', 'us', 'apac'][1 + i % 3], DATE '2024-01-01' + CAST(i AS INTEGER) FROM range(1, {rows + 1}) t(i)")
+        for fact in facts:
+            refs = ", ".join(f"CAST(1 + (i * {7 + n} + {n}) % {rows} AS INTEGER) AS {_q(d.ref)}" for n, d in enumerate(fact.dims))
+            statements.append(
+                f"CREATE TABLE {_qt(fact.table)} AS SELECT CAST(i AS INTEGER) AS event_id, {refs}, "
+                f"CAST(i * 1.5 AS DOUBLE) AS amount, CAST(i % 7 AS INTEGER) AS quantity, "
+                f"['open', 'closed', 'void'][1 + i % 3] AS status, DATE '2024-01-01' + CAST(i % 90 AS INTEGER) AS created_at "
+                f"FROM range(1, {rows + 1}) t(i)")
+    conn.execute("BEGIN")
+    for start in range(0, len(statements), BATCH_STATEMENTS):
+        conn.execute(";\n".join(statements[start:start + BATCH_STATEMENTS]))
+    conn.execute("COMMIT")
+    conn.close()
+    return time.monotonic() - started
+
+
+def _q(name: str) -> str:
+    return f'"{name}"'
+
+
+def _qt(table: str) -> str:
+    schema, _, name = table.partition(".")
+    return f'{schema}."{name}"'
+
+
+AGGREGATES = ("SUM(f.amount)", "COUNT(*)", "AVG(f.quantity)", "MAX(f.amount)")
+GROUP_COLUMNS = ("name", "category", "region")
+FILTERS = ("f.created_at >= '{date}'", "f.status = '{status}'", "d1.region IN ({regions})")
+VARIANTS = 15 * len(AGGREGATES) * len(GROUP_COLUMNS) * len(FILTERS) * 2  # dimension subsets x ... x LIMIT or not
+
+
+def shape_template(facts: list[Fact], index: int) -> str:
+    """The dashboard statement of shape ``index`` with ``{placeholders}`` for its literals."""
+    fact = facts[index % len(facts)]
+    variant = index // len(facts)
+    if variant >= VARIANTS:
+        raise ValueError(f"at most {VARIANTS * len(facts)} shapes for {len(facts)} fact tables")
+    variant, subset = divmod(variant, 15)
+    variant, aggregate = divmod(variant, len(AGGREGATES))
+    variant, group = divmod(variant, len(GROUP_COLUMNS))
+    limit, filter_ = divmod(variant, len(FILTERS))
+    dims = [d for bit, d in enumerate(fact.dims + fact.dims[:1]) if (subset + 1) >> bit & 1][:3] or fact.dims[:1]
+    joins = " ".join(f"JOIN {d.table} d{n} ON f.{d.ref} = d{n}.{d.key}" for n, d in enumerate(dims, 1))
+    sql = (f"SELECT d1.{GROUP_COLUMNS[group]}, {AGGREGATES[aggregate]} AS measure FROM {fact.table} f {joins} "
+           f"WHERE {FILTERS[filter_]} GROUP BY d1.{GROUP_COLUMNS[group]}")
+    return sql + (" ORDER BY measure DESC LIMIT {limit}" if limit else "")
+
+
+def write_query_log(path: Path, groups, queries: int, shapes: int, seed: int = 11) -> float:
+    """``queries`` statements over ``shapes`` shapes (each at least once, then skewed), written line by line."""
+    started = time.monotonic()
+    facts = [fact for _, _, group_facts in groups for fact in group_facts]
+    rng = random.Random(seed)
+    templates: dict[int, str] = {}
+    users = [f"analyst{n}@example.com" for n in range(40)]
+    with open(path, "w", encoding="utf-8") as out:
+        for n in range(queries):
+            if n < shapes:
+                index = n
+            else:  # popular dashboards run far more often than the rest
+                index = rng.randrange(max(1, shapes // 100)) if rng.random() < 0.3 else rng.randrange(shapes)
+            template = templates.get(index)
+            if template is None:
+                template = templates[index] = shape_template(facts, index)
+            regions = ", ".join(f"'{r}'" for r in rng.sample(["eu", "us", "apac", "latam", "mea"], rng.randint(2, 4)))
+            sql = template.format(date=f"2024-{rng.randint(1, 12):02d}-{rng.randint(1, 28):02d}", status=rng.choice(["open", "closed", "void"]),
+                                  regions=regions, limit=rng.choice([10, 20, 50, 100]))
+            day, second = divmod(n, 86400 // 4)
+            row = {"query_text": sql, "user_name": users[n % len(users)], "start_time": f"2024-03-{1 + day % 28:02d}T{second * 4 // 3600:02d}:{second * 4 // 60 % 60:02d}:{second * 4 % 60:02d}Z"}
+            out.write(json.dumps(row) + "\n")
+            if len(templates) > 50_000:
+                templates.clear()
+    return time.monotonic() - started
+
+
+def peak_rss_mib() -> tuple[float, float]:
+    """Peak resident memory of this process and of its (waited-for) children, MiB."""
+    own = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    children = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
+    return own, children
+
+
+def run_once(tables: int, queries: int, shapes: int, rows: int, workdir: Path, rebuild: bool = True) -> dict:
+    groups = design(tables)
+    shapes = min(shapes, queries)
+    db, log, out = workdir / f"scale_{tables}.duckdb", workdir / f"scale_{queries}_{shapes}.jsonl", workdir / "datamodel.json"
+    built = build_warehouse(db, groups, rows) if rebuild or not db.exists() else 0.0
+    written = write_query_log(log, groups, queries, shapes)
+    out.unlink(missing_ok=True)
+    started = time.monotonic()
+    model, summary = run_scan(ScanOptions(url=f"duckdb:///{db}", query_logs=[log], out=out, use_llm=False))
+    wall = time.monotonic() - started
+    own, children = peak_rss_mib()
+    return {
+        "tables": summary.tables, "queries": summary.queries.get("total"), "shapes": summary.queries.get("distinct"),
+        "parsed": summary.queries.get("parsed"), "build_s": round(built, 1), "log_s": round(written, 1),
+        "timings": summary.timings, "wall_s": round(wall, 1), "peak_rss_mib": round(own), "peak_rss_children_mib": round(children),
+        "relationships": summary.relationships, "true_references": sum(len(f.dims) for _, _, fs in groups for f in fs),
+        "model_mib": round(out.stat().st_size / 2**20, 1), "log_mib": round(log.stat().st_size / 2**20, 1),
+        "lineage_edges": summary.lineage_edges, "warnings": len(summary.warnings),
+    }
+
+
+def report(result: dict) -> None:
+    print(f"tables {result['tables']}, queries {result['queries']:,}, distinct shapes {result['shapes']:,} (parsed {result['parsed']:,})")
+    print(f"warehouse built in {result['build_s']}s, log written in {result['log_s']}s ({result['log_mib']} MiB)")
+    for stage, seconds in result["timings"].items():
+        print(f"  {stage:<14} {seconds:8.1f}s")
+    print(f"scan wall time {result['wall_s']}s; peak RSS {result['peak_rss_mib']} MiB (this process), "
+          f"{result['peak_rss_children_mib']} MiB (largest child)")
+    print(f"relationships {result['relationships']} (true references: {result['true_references']}); "
+          f"model file {result['model_mib']} MiB; lineage edges {result['lineage_edges']}; warnings {result['warnings']}")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--tables", type=int, default=10_000)
+    parser.add_argument("--queries", type=int, default=1_000_000)
+    parser.add_argument("--shapes", type=int, default=100_000)
+    parser.add_argument("--rows-per-table", type=int, default=50)
+    parser.add_argument("--workdir", type=Path, default=None, help="where the warehouse, log and model go (default: a temp dir)")
+    parser.add_argument("--sweep", action="store_true", help="10k / 25k / 50k shapes (10 queries each) at fixed --tables")
+    parser.add_argument("--json", action="store_true", help="print the results as JSON too")
+    args = parser.parse_args()
+    workdir = args.workdir or Path(tempfile.mkdtemp(prefix="datamodeler-scale-"))
+    workdir.mkdir(parents=True, exist_ok=True)
+    print(f"workdir {workdir}, {os.cpu_count()} cores, python {sys.version.split()[0]}")
+    if not args.sweep:
+        result = run_once(args.tables, args.queries, args.shapes, args.rows_per_table, workdir)
+        report(result)
+        if args.json:
+            print(json.dumps(result))
+        return
+    results = []
+    for shapes in (10_000, 25_000, 50_000):
+        result = run_once(args.tables, shapes * 10, shapes, args.rows_per_table, workdir, rebuild=not results)
+        report(result)
+        results.append(result)
+    print("\n| shapes | queries | query log s | lineage s | scan wall s | s per 1k shapes (log + lineage) |")
+    print("| ---: | ---: | ---: | ---: | ---: | ---: |")
+    for r in results:
+        shaped = r["timings"].get("query log", 0) + r["timings"].get("lineage", 0)
+        print(f"| {r['shapes']:,} | {r['queries']:,} | {r['timings'].get('query log', 0):.1f} | {r['timings'].get('lineage', 0):.1f} "
+              f"| {r['wall_s']:.1f} | {1000 * shaped / r['shapes']:.2f} |")
+
+
+if __name__ == "__main__":
+    main()
