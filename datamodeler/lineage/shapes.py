@@ -9,9 +9,10 @@ import hashlib
 from dataclasses import dataclass, field
 
 from ..sources.base import LoggedQuery
-from .fingerprint import FingerprintError, fingerprint_of, normalize_sql
+from .fingerprint import FingerprintError, fingerprint_of, literal_skeleton, normalize_sql
 
 MAX_USERS_KEPT = 50
+MAX_SKELETONS_KEPT = 500_000  # skeleton -> fingerprint memo entries; beyond it, statements are tokenized again
 
 
 @dataclass
@@ -43,6 +44,7 @@ class ShapeCollector:
         self.max_chars = max_chars
         self.shapes: dict[str, Shape] = {}
         self.total = 0
+        self._skeletons: dict[str, str] = {}  # literal skeleton -> fingerprint: repeated shapes skip the tokenizer
 
     def add(self, query: LoggedQuery) -> Shape | None:
         """Count one statement under its shape; blank statements are ignored (None)."""
@@ -58,6 +60,9 @@ class ShapeCollector:
     def _shape_of(self, text: str) -> Shape | None:
         if len(text) > self.max_chars:
             return self._unparsed(text, "too_large", f"statement of {len(text)} characters exceeds max_statement_chars={self.max_chars}")
+        skeleton = literal_skeleton(text, self.dialect)
+        if skeleton is not None and (known := self._skeletons.get(skeleton)) is not None:
+            return self.shapes[known]
         try:
             normalized = normalize_sql(text, self.dialect)
         except FingerprintError as exc:
@@ -67,6 +72,8 @@ class ShapeCollector:
         fingerprint = fingerprint_of(normalized)
         if fingerprint not in self.shapes:
             self.shapes[fingerprint] = Shape(fingerprint, normalized)
+        if skeleton is not None and len(self._skeletons) < MAX_SKELETONS_KEPT:
+            self._skeletons[skeleton] = fingerprint
         return self.shapes[fingerprint]
 
     def _unparsed(self, text: str, reason: str, error: str) -> Shape:
