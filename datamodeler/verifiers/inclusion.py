@@ -13,7 +13,7 @@ from __future__ import annotations
 from sqlglot import exp
 
 from ..model import Evidence, Relationship, Table
-from ..profile import column_expression, row_source, run_one_row, table_expression, types_compatible
+from ..profile import column_expression, count_distinct, is_small, row_source, run_one_row, table_expression, types_compatible
 from .checks import VerifyContext, has_evidence
 
 
@@ -55,8 +55,9 @@ def build_inclusion_query(rel: Relationship, child: Table, parent: Table, dialec
     ]
     if len(child_refs) == 1:
         found = exp.Not(this=missing.copy())
-        projections.append(exp.alias_(exp.Count(this=exp.Distinct(expressions=[child_refs[0].copy()])), "d"))
-        projections.append(exp.alias_(exp.Count(this=exp.Distinct(expressions=[_case(found, child_refs[0].copy())])), "dm"))
+        small = is_small(child) and not (child.row_count and child.row_count > sample_rows)
+        projections.append(exp.alias_(count_distinct(child_refs[0].copy(), dialect, small), "d"))
+        projections.append(exp.alias_(count_distinct(_case(found, child_refs[0].copy()), dialect, small), "dm"))
     return exp.select(*projections).from_(ch).join(p, on=on, join_type="left")
 
 

@@ -1,0 +1,89 @@
+"""Fast paths added for 10,000-table warehouses give exactly what the slow, obvious code gives."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+import duckdb
+import pytest
+
+from datamodeler.keys import infer_primary_keys
+from datamodeler.model import Column, DataModel, SourceInfo, Table
+from datamodeler.profile import count_distinct
+from datamodeler.proposers import naming
+
+ROOT = Path(__file__).resolve().parents[1]
+SPIDER = ROOT.parent / "shared" / "datasets" / "spider" / "tables.json"
+
+
+def _brute_force_naming(model: DataModel) -> list[tuple]:
+    """The naming proposer as it was: every column against every key."""
+    keys = naming.parent_keys(model)
+    built = {e.target.lower().rpartition(".")[0] if e.kind != "table" else e.target.lower() for e in model.lineage}
+    found = []
+    for table in model.tables:
+        if table.kind != "table":
+            continue
+        derived, prefix = table.name.lower() in built, naming.column_prefix(c.name for c in table.columns)
+        for column in table.columns:
+            if naming._is_own_key(table, column):
+                continue
+            for key in keys:
+                if key.table is table:
+                    continue
+                match = naming.match_name(column, prefix, key, table.primary_key, derived)
+                if match and naming._twin_keys(table, column, key, match[0]):
+                    continue
+                if match and naming.types_compatible(column.type, key.column.type) != "incompatible":
+                    found.append(naming._candidate(table, column, key, *match))
+    return [(r.id, r.evidence[0].strategy, r.evidence[0].strength) for r in found]
+
+
+def _indexed_naming(model: DataModel) -> list[tuple]:
+    return [(r.id, r.evidence[0].strategy, r.evidence[0].strength) for r in naming.propose(model)]
+
+
+def test_key_index_finds_what_the_full_comparison_finds() -> None:
+    tables = [
+        Table(name="s.customers", primary_key=["id"], columns=[Column(name=n, type="int") for n in ("id", "name", "staff_id")]),
+        Table(name="s.Orders", primary_key=["OrderID"], columns=[Column(name=n, type="int") for n in ("OrderID", "CustomerId", "ShipVia", "EmployeeID2")]),
+        Table(name="s.dim_product", primary_key=["product_key"], columns=[Column(name=n, type="int") for n in ("product_key", "label")]),
+        Table(name="s.order_lines", columns=[Column(name=n, type="int") for n in ("order_id", "product_key", "line_no", "original_language_id")]),
+        Table(name="s.staff", primary_key=["staff_id"], columns=[Column(name=n, type="int") for n in ("staff_id", "manager_staff_id")]),
+        Table(name="s.Shippers", primary_key=["ShipperID"], columns=[Column(name=n, type="int") for n in ("ShipperID", "CompanyName")]),
+        Table(name="s.payments", primary_key=["payment_id"], columns=[Column(name=n, type="int") for n in ("payment_id", "customer_id", "payments")]),
+        Table(name="s.film", primary_key=["film_id"], columns=[Column(name=n, type="int") for n in ("film_id", "language_id")]),
+        Table(name="s.film_text", primary_key=["film_id"], columns=[Column(name=n, type="int") for n in ("film_id", "title")]),
+        Table(name="s.language", primary_key=["language_id"], columns=[Column(name=n, type="int") for n in ("language_id", "name")]),
+    ]
+    model = DataModel(source=SourceInfo(url="x", dialect="duckdb", scanned_at="t"), tables=tables)
+    assert _indexed_naming(model) == _brute_force_naming(model) != []
+
+
+@pytest.mark.shared
+@pytest.mark.skipif(not SPIDER.exists(), reason="../shared/datasets absent")
+def test_key_index_matches_the_full_comparison_on_spider() -> None:
+    sys.path.insert(0, str(ROOT / "benchmarks"))
+    from relationships import spider_model
+
+    for db in json.loads(SPIDER.read_text()):
+        model = spider_model(db)
+        infer_primary_keys(None, model.tables, None)
+        assert _indexed_naming(model) == _brute_force_naming(model), db["db_id"]
+
+
+def test_small_table_distinct_counts_equal_count_distinct() -> None:
+    from sqlglot import exp
+
+    conn = duckdb.connect()
+    conn.execute("CREATE TABLE t AS SELECT * FROM (VALUES (1, 'a'), (1, NULL), (2, 'b'), (NULL, 'b')) v(x, y)")
+    conn.execute("CREATE TABLE e (x INTEGER)")
+    for table in ("t", "e"):
+        for column in ("x",) + (("y",) if table == "t" else ()):
+            ref = exp.column(column)
+            fast = exp.select(count_distinct(ref, "duckdb", small=True)).from_(table).sql("duckdb")
+            slow = exp.select(count_distinct(ref, "duckdb", small=False)).from_(table).sql("duckdb")
+            assert "LIST_DISTINCT" in fast and "DISTINCT" in slow
+            assert conn.execute(fast).fetchone() == conn.execute(slow).fetchone()
