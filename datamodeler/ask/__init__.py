@@ -1,0 +1,149 @@
+"""``ask``: a question in plain words -> linked tables, a join path over verified relationships, guarded SQL, rows.
+
+    answer = ask_question("weekly impressions per country", load_model(), run=True)
+    answer.sql, answer.rows
+
+The pipeline: ``linking.link_question`` ranks tables and columns; ``plan.plan_query`` picks the measured table,
+the grouping and time columns and the join path; ``generate`` renders a sqlglot skeleton (or, with an LLM
+configured, has the LLM write the SQL, repaired against the gate); ``guard.guard_sql`` checks it; with
+``run`` it executes read-only through the source with a row limit and a statement timeout.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from ..config import Settings
+from ..errors import ConfigError, LLMError, ModelFileError, UnsafeSQLError
+from ..model import DataModel
+from ..sources import Rows, open_source
+from .generate import ChatModel, generate_with_llm, skeleton_sql
+from .guard import DEFAULT_LIMIT, GuardedSQL, guard_sql
+from .linking import Linking, link_question
+from .plan import QueryPlan, plan_query
+
+__all__ = ["Answer", "AskOptions", "ask_question", "guard_sql", "link_question", "plan_query"]
+
+NO_LLM_NOTE = "no LLM configured: showing the linked tables, the join path and a SQL skeleton"
+
+
+@dataclass
+class AskOptions:
+    """How to answer: run the SQL or not, against which URL, with what row limit, with or without an LLM."""
+
+    run: bool = False
+    url: str | None = None
+    limit: int = DEFAULT_LIMIT
+    settings: Settings = field(default_factory=Settings)
+    llm: ChatModel | None = None  # a ready client (tests); otherwise built from settings.llm when configured
+    use_llm: bool = True
+
+
+@dataclass
+class Answer:
+    """Everything ``ask`` shows: ranked tables, the join path, the SQL and whether it passed the gate, the rows."""
+
+    question: str
+    linking: Linking
+    plan: QueryPlan
+    sql: str
+    runnable: bool  # passed the gate: parses, one SELECT, qualifies against the catalog, has a LIMIT
+    generated_by: str  # "skeleton" or "llm"
+    notes: list[str] = field(default_factory=list)
+    rows: Rows | None = None
+
+    @property
+    def verified(self) -> bool:
+        """The SQL passed the gate and joins only along declared, verified or accepted relationships."""
+        return self.runnable and not self.plan.uses_plausible
+
+    def to_dict(self, top: int = 5) -> dict[str, Any]:
+        data: dict[str, Any] = {
+            "question": self.question,
+            "tables": [t.to_dict() for t in self.linking.matched()[:top]],
+            "join_path": self.plan.join_path_dicts(),
+            "sql": self.sql,
+            "verified": self.verified,
+            "runnable": self.runnable,
+            "generated_by": self.generated_by,
+            "notes": self.notes,
+        }
+        if self.rows is not None:
+            data["rows"] = {"columns": self.rows.columns, "rows": [[json_value(v) for v in row] for row in self.rows.rows]}
+        return data
+
+
+def json_value(value: Any) -> Any:
+    """A cell as JSON can hold it: numbers, text, booleans and nulls as they are, anything else (dates) as text."""
+    return value if value is None or isinstance(value, (bool, int, float, str)) else str(value)
+
+
+def ask_question(question: str, model: DataModel, options: AskOptions | None = None) -> Answer:
+    """Answer one question against ``model``; with ``options.run`` the guarded SQL runs read-only."""
+    options = options or AskOptions()
+    question = question.strip()
+    if not question:
+        raise ConfigError("empty question", "ask something like: weekly impressions per country")
+    if not model.tables:
+        raise ModelFileError("the model file has no tables", "re-run `datamodeler scan`")
+    linking = link_question(question, model)
+    plan = plan_query(question, model, linking)
+    answer = write_sql(question, model, linking, plan, options)
+    if options.run:
+        answer.rows = run_sql(answer, model, options)
+    return answer
+
+
+def write_sql(question: str, model: DataModel, linking: Linking, plan: QueryPlan, options: AskOptions) -> Answer:
+    """The skeleton, or the LLM's SQL when one is configured and its answer passes the gate."""
+    skeleton = skeleton_sql(plan, model)
+    notes = list(plan.notes)
+    client = llm_client(options) if options.use_llm else None
+    if client is None:
+        notes.insert(0, NO_LLM_NOTE)
+    else:
+        try:
+            generated = generate_with_llm(client, plan, linking, model, skeleton, lambda sql: guard_sql(sql, model, options.limit))
+        except LLMError as exc:
+            notes.append(f"the LLM failed ({exc.message}); showing the SQL skeleton")
+        else:
+            if generated.guarded is not None:
+                return Answer(question, linking, plan, generated.guarded.sql, True, "llm", notes)
+            last = generated.attempts[-1].get("error", "refused") if generated.attempts else "no answer"
+            notes.append(f"the LLM's SQL was refused after {len(generated.attempts)} attempts ({last}); showing the SQL skeleton")
+    guarded = guard_skeleton(skeleton, model, options.limit, notes)
+    return Answer(question, linking, plan, guarded.sql if guarded else skeleton, guarded is not None, "skeleton", notes)
+
+
+def guard_skeleton(skeleton: str, model: DataModel, limit: int, notes: list[str]) -> GuardedSQL | None:
+    try:
+        return guard_sql(skeleton, model, limit)
+    except UnsafeSQLError as exc:
+        notes.append(f"the skeleton does not pass the gate: {exc.message}")
+        return None
+
+
+def llm_client(options: AskOptions) -> ChatModel | None:
+    """The LLM client to write SQL with: the one given, else one built from ``[llm]`` settings, else None."""
+    if options.llm is not None:
+        return options.llm
+    if not options.settings.llm.configured:
+        return None
+    try:
+        from ..llm.client import OpenAIClient
+    except ImportError:  # an install without the LLM stage
+        return None
+    return OpenAIClient(options.settings.llm)
+
+
+def run_sql(answer: Answer, model: DataModel, options: AskOptions) -> Rows:
+    """Execute the guarded SQL read-only with the row limit and the statement timeout."""
+    if not answer.runnable:
+        raise UnsafeSQLError("the SQL did not pass the gate, so it was not run", "; ".join(answer.notes) or None)
+    url = options.url or model.source.url
+    source = open_source(url)
+    try:
+        return source.execute(answer.sql, timeout_s=options.settings.scan.statement_timeout_s, max_rows=options.limit)
+    finally:
+        source.close()

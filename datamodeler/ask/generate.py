@@ -1,0 +1,175 @@
+"""SQL for a question: the deterministic skeleton built with sqlglot, or an LLM's query repaired against the gate.
+
+``skeleton_sql(plan, model)`` renders a ``QueryPlan`` for the model's dialect. ``generate_with_llm`` asks a
+chat model (any object with ``complete_json(messages, schema_name)``) for SQL given the question, the linked
+schema and the join path, runs it through the gate, and feeds the gate's error back up to ``MAX_REPAIRS`` times.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any, Protocol
+
+from sqlglot import exp
+
+from ..errors import LLMError, UnsafeSQLError
+from ..model import DataModel
+from .guard import GuardedSQL
+from .linking import Linking
+from .plan import QueryPlan
+
+MAX_REPAIRS = 2
+SAFE_NAME = re.compile(r"[a-z_][a-z0-9_]*")
+SQLITE_BUCKETS = {"hour": "%Y-%m-%d %H:00:00", "day": "%Y-%m-%d", "month": "%Y-%m-01", "quarter": "%Y-%m-01", "year": "%Y-01-01"}
+
+
+# -- skeleton ------------------------------------------------------------------------------------
+
+
+def skeleton_sql(plan: QueryPlan, model: DataModel) -> str:
+    """The plan as one SELECT in the model's dialect (no LIMIT: the gate adds it)."""
+    dialect = model.source.dialect or None
+    aliases = table_aliases(plan.tables)
+    columns = [column_ref(aliases, table, name) for table, name in plan.group_columns]
+    projections: list[exp.Expression] = []
+    if plan.time_column is not None and plan.intent.grain:
+        bucket = time_bucket(column_ref(aliases, *plan.time_column), plan.intent.grain, dialect)
+        projections.append(exp.alias_(bucket, plan.intent.grain))
+        columns.insert(0, bucket)
+    projections.extend(columns[1:] if plan.time_column is not None and plan.intent.grain else columns)
+    measure = measure_expression(plan, aliases)
+    if measure is not None:
+        projections.append(measure)
+    if not projections:
+        projections = [column_ref(aliases, table, name) for table, name in plan.select_columns] or [exp.Star()]
+    query = exp.select(*projections).from_(table_ref(plan.anchor, aliases[plan.anchor]))
+    for step in plan.join_path:
+        on = exp.and_(*(exp.EQ(this=column_ref(aliases, step.left_table, left), expression=column_ref(aliases, step.right_table, right))
+                        for left, right in zip(step.left_columns, step.right_columns)))
+        query = query.join(table_ref(step.right_table, aliases[step.right_table]), on=on, join_type="inner")
+    for table, column, value in plan.filters:
+        query = query.where(exp.EQ(this=column_ref(aliases, table, column), expression=exp.Literal.string(value)))
+    if measure is not None and columns:
+        query = query.group_by(*[c.copy() for c in columns])
+        order = [c.copy() for c in columns[:1]] if plan.intent.grain else [exp.Ordered(this=exp.column(measure.alias), desc=True)]
+        query = query.order_by(*order)
+    return query.sql(dialect=dialect, pretty=True)
+
+
+def table_aliases(tables: list[str]) -> dict[str, str]:
+    """Short, unique aliases from the tables' word initials: ``playback_sessions`` -> ``ps``."""
+    aliases: dict[str, str] = {}
+    for name in tables:
+        short = name.rpartition(".")[2]
+        base = "".join(word[0] for word in re.findall(r"[A-Za-z][a-z0-9]*", short.replace("_", " "))).lower() or "t"
+        alias, number = base, 2
+        while alias in aliases.values():
+            alias, number = f"{base}{number}", number + 1
+        aliases[name] = alias
+    return aliases
+
+
+def identifier(name: str) -> exp.Identifier:
+    """An identifier, quoted unless it is plain lower-case (so ``ratingValue`` keeps its case everywhere)."""
+    return exp.to_identifier(name, quoted=not SAFE_NAME.fullmatch(name))
+
+
+def table_ref(name: str, alias: str) -> exp.Table:
+    schema, _, short = name.rpartition(".")
+    return exp.Table(this=identifier(short), db=identifier(schema) if schema else None,
+                     alias=exp.TableAlias(this=exp.to_identifier(alias)))
+
+
+def column_ref(aliases: dict[str, str], table: str, column: str) -> exp.Column:
+    return exp.Column(this=identifier(column), table=exp.to_identifier(aliases[table]))
+
+
+def measure_expression(plan: QueryPlan, aliases: dict[str, str]) -> exp.Alias | None:
+    """COUNT(*) named after what is counted, or SUM/AVG/MIN/MAX of the measured column."""
+    measure = plan.intent.measure
+    if measure is None:
+        return None
+    if measure != "count" and plan.measure_column is not None:
+        func = {"sum": exp.Sum, "avg": exp.Avg, "min": exp.Min, "max": exp.Max}[measure]
+        table, column = plan.measure_column
+        return exp.alias_(func(this=column_ref(aliases, table, column)), f"{measure}_{column}".lower())
+    return exp.alias_(exp.Count(this=exp.Star()), count_alias(plan))
+
+
+def count_alias(plan: QueryPlan) -> str:
+    """``impressions`` for "weekly impressions per country", else ``row_count``."""
+    short = plan.anchor.rpartition(".")[2].lower()
+    words = plan.intent.measure_text.split()
+    if short in words or any(w.startswith(short[:-1]) for w in words if len(short) > 3):
+        return short if SAFE_NAME.fullmatch(short) else "row_count"
+    return "row_count"
+
+
+def time_bucket(column: exp.Expression, grain: str, dialect: str | None) -> exp.Expression:
+    """The start of the hour/day/week/month/year holding ``column``, in the dialect's own function."""
+    if dialect == "sqlite":
+        if grain == "week":  # Monday of the week
+            return exp.Anonymous(this="DATE", expressions=[column, exp.Literal.string("weekday 0"), exp.Literal.string("-6 days")])
+        return exp.Anonymous(this="STRFTIME", expressions=[exp.Literal.string(SQLITE_BUCKETS[grain]), column])
+    return exp.TimestampTrunc(this=column, unit=exp.var(grain.upper()))
+
+
+# -- LLM -----------------------------------------------------------------------------------------
+
+
+class ChatModel(Protocol):
+    """The one method ``ask`` needs from an LLM client (``datamodeler.llm.client.OpenAIClient``)."""
+
+    def complete_json(self, messages: list[dict[str, str]], schema_name: str) -> dict[str, Any]: ...
+
+
+@dataclass
+class Generated:
+    """What the LLM produced: the guarded SQL (None when every attempt was refused) and each attempt's error."""
+
+    guarded: GuardedSQL | None
+    attempts: list[dict[str, str]] = field(default_factory=list)
+
+
+def generate_with_llm(client: ChatModel, plan: QueryPlan, linking: Linking, model: DataModel, skeleton: str,
+                      guard: Callable[[str], GuardedSQL]) -> Generated:
+    """SQL from the LLM, checked by ``guard``; the refusal is fed back for at most ``MAX_REPAIRS`` repairs."""
+    messages = sql_messages(plan, linking, model, skeleton)
+    result = Generated(None)
+    for _ in range(1 + MAX_REPAIRS):
+        answer = client.complete_json(messages, "ask_sql")
+        sql = str(answer.get("sql") or "").strip() if isinstance(answer, dict) else ""
+        if not sql:
+            raise LLMError("the LLM answered without SQL", "check the [llm] model, or run without an LLM")
+        try:
+            result.guarded = guard(sql)
+            result.attempts.append({"sql": sql})
+            return result
+        except UnsafeSQLError as exc:
+            result.attempts.append({"sql": sql, "error": exc.message})
+            messages = [*messages, {"role": "assistant", "content": sql},
+                        {"role": "user", "content": f"That SQL was refused: {exc.message}. Answer again with one corrected SELECT."}]
+    return result
+
+
+def sql_messages(plan: QueryPlan, linking: Linking, model: DataModel, skeleton: str) -> list[dict[str, str]]:
+    """The prompt: dialect, the linked tables' columns and relationships, the join path and the skeleton.
+
+    Only names, types and descriptions are sent: no profiled values, so nothing sampled from a PII column leaves.
+    """
+    schema_lines = []
+    for entry in linking.matched()[:8] or linking.tables[:5]:
+        table = model.table(entry.name)
+        if table is None:
+            continue
+        columns = ", ".join(f"{c.name} {c.type}" for c in table.columns)
+        schema_lines.append(f"- {table.name}({columns})" + (f" -- {table.description}" if table.description else ""))
+    path = "\n".join(f"- {s.left_table}.{','.join(s.left_columns)} = {s.right_table}.{','.join(s.right_columns)}"
+                     for s in plan.join_path) or "- (single table)"
+    system = ("You write one read-only SQL SELECT for a data warehouse. Use only the tables and columns listed. "
+              "Join only along the listed join path or relationships. Answer as JSON: {\"sql\": \"...\"}.")
+    user = (f"Dialect: {model.source.dialect}\nQuestion: {plan.question}\nTables:\n" + "\n".join(schema_lines)
+            + f"\nJoin path:\n{path}\nA skeleton to start from:\n{skeleton}")
+    return [{"role": "system", "content": system}, {"role": "user", "content": user}]

@@ -1,0 +1,292 @@
+"""From a question and its linked tables to a query plan and a SQL skeleton, without an LLM.
+
+    plan = plan_query("weekly impressions per country", model, link_question(..., model))
+    plan.join_path          # impressions → profiles → members → countries, over verified relationships
+    skeleton_sql(plan, model)
+
+The join path runs over declared, verified and accepted relationships (the model graph's ``join_path``),
+preferring joins past queries used often; plausible relationships are used only when nothing else connects,
+and the plan says so. The skeleton is built as sqlglot expressions: the measure (COUNT/SUM/AVG/MIN/MAX), the
+"per X" grouping columns, a time bucket for daily/weekly/monthly/yearly questions, the joins along the path.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from dataclasses import dataclass, field, replace
+from typing import Any
+
+from sqlglot import exp
+
+from ..graph import JoinStep, build_graph
+from ..model import ASSERTED_STATUSES, DataModel, Table
+from ..naming import tokens
+from .linking import Linking, LinkedTable, link_question, name_words, stem
+
+GRAINS = {"hourly": "hour", "daily": "day", "weekly": "week", "monthly": "month", "quarterly": "quarter",
+          "yearly": "year", "annually": "year", "annual": "year"}
+GRAIN_NOUNS = {"hour": "hour", "day": "day", "date": "day", "week": "week", "month": "month", "quarter": "quarter", "year": "year"}
+MEASURES = (("count", r"\b(how many|number of|count of|count)\b"), ("avg", r"\b(average|avg|mean)\b"),
+            ("sum", r"\b(total|sum of|sum)\b"), ("max", r"\b(maximum|max|highest|largest)\b"),
+            ("min", r"\b(minimum|min|lowest|smallest)\b"))
+GROUP_PHRASE = re.compile(r"\b(?:per|by|for each|for every|each|across)\s+(.+?)(?=\s+(?:per|by|for|in|with|where|over|during|from|since)\b|[?.,;]|$)")
+LABEL_WORDS = ("name", "title", "label", "description", "region")
+NUMERIC_TYPES = ("INT", "DECIMAL", "NUMERIC", "DOUBLE", "FLOAT", "REAL", "NUMBER", "BIGINT", "SMALLINT", "TINYINT", "MONEY")
+TIME_TYPES = ("DATE", "TIME")
+
+
+@dataclass(frozen=True)
+class Intent:
+    """What the question asks for, read from its words: a measure, groupings and a time grain."""
+
+    measure: str | None  # count, sum, avg, min, max
+    measure_text: str  # the question without its grouping phrases
+    groups: tuple[str, ...]  # "country", "device type"
+    grain: str | None  # hour, day, week, month, quarter, year
+    implied: bool = False  # no measure word: a count, or a sum when the words name an amount column
+
+
+@dataclass
+class QueryPlan:
+    """Tables, join path and columns of a skeleton query; ``notes`` say what was guessed."""
+
+    question: str
+    intent: Intent
+    anchor: str
+    join_path: list[JoinStep] = field(default_factory=list)
+    group_columns: list[tuple[str, str]] = field(default_factory=list)
+    time_column: tuple[str, str] | None = None
+    measure_column: tuple[str, str] | None = None
+    select_columns: list[tuple[str, str]] = field(default_factory=list)
+    filters: list[tuple[str, str, str]] = field(default_factory=list)  # (table, column, value) from profiled values
+    uses_plausible: bool = False
+    notes: list[str] = field(default_factory=list)
+
+    @property
+    def tables(self) -> list[str]:
+        names = [self.anchor]
+        for step in self.join_path:
+            if step.right_table not in names:
+                names.append(step.right_table)
+        return names
+
+    def join_path_dicts(self) -> list[dict[str, Any]]:
+        return [{"left_table": s.left_table, "left_columns": list(s.left_columns), "right_table": s.right_table,
+                 "right_columns": list(s.right_columns), "status": s.source.partition(":")[2] or s.source,
+                 "verified": s.source.partition(":")[2] in ASSERTED_STATUSES} for s in self.join_path]
+
+
+# -- intent --------------------------------------------------------------------------------------
+
+
+def read_intent(question: str) -> Intent:
+    """The measure, groupings and time grain of ``question`` (``weekly impressions per country``)."""
+    text = " ".join(tokens(question.replace("'", " ")))
+    grain = next((GRAINS[w] for w in text.split() if w in GRAINS), None)
+    groups: list[str] = []
+    for phrase in GROUP_PHRASE.findall(text):
+        for part in re.split(r"\s+and\s+|\s+", phrase) if phrase.count(" and ") else [phrase]:
+            part = part.strip()
+            if part in GRAIN_NOUNS and grain is None:
+                grain = GRAIN_NOUNS[part]
+            elif part and part not in GRAIN_NOUNS:
+                groups.append(part)
+    measure_text = GROUP_PHRASE.sub(" ", text)
+    measure_text = " ".join(w for w in measure_text.split() if w not in GRAINS)
+    measure = next((name for name, pattern in MEASURES if re.search(pattern, text)), None)
+    implied = measure is None and bool(groups or grain)
+    return Intent("count" if implied else measure, measure_text.strip(), tuple(groups), grain, implied)
+
+
+# -- plan ----------------------------------------------------------------------------------------
+
+
+def plan_query(question: str, model: DataModel, linking: Linking | None = None) -> QueryPlan:
+    """The skeleton's plan: anchor table, grouping/time/measure columns and the join path between them."""
+    linking = linking or link_question(question, model)
+    intent = read_intent(question)
+    anchor = choose_anchor(intent, model, linking)
+    plan = QueryPlan(question, intent, anchor)
+    targets: list[str] = []
+    for phrase in intent.groups:
+        found = group_column(phrase, anchor, model)
+        if found is None:
+            plan.notes.append(f"nothing in the model matches '{phrase}'")
+            continue
+        plan.group_columns.append(found)
+        targets.append(found[0])
+    if intent.grain:
+        plan.time_column = time_column(anchor, model, linking)
+        if plan.time_column is None:
+            plan.notes.append(f"{anchor} has no date or time column for a {intent.grain} bucket")
+    if intent.measure in ("sum", "avg", "min", "max") or intent.implied:
+        plan.measure_column = measure_column(anchor, model, link_question(intent.measure_text, model))
+        if intent.implied and plan.measure_column is not None and not (linking.table(anchor) or LinkedTable(anchor)).name_match:
+            plan.intent = intent = replace(intent, measure="sum")
+    if not intent.measure:
+        plan.select_columns = select_columns(anchor, model, linking)
+        targets.extend(t.name for t in other_named_tables(linking, anchor))
+    connect_tables(plan, model, targets)
+    plan.filters = value_filters(plan, linking)
+    return plan
+
+
+def value_filters(plan: QueryPlan, linking: Linking) -> list[tuple[str, str, str]]:
+    """``column = 'value'`` for profiled values the question names, on tables the query already reads."""
+    filters = []
+    for name in plan.tables:
+        entry = linking.table(name)
+        for column in entry.columns if entry else []:
+            if column.value is not None and (name, column.name) not in plan.group_columns:
+                filters.append((name, column.name, column.value))
+    return filters
+
+
+def choose_anchor(intent: Intent, model: DataModel, linking: Linking) -> str:
+    """The table the question measures: the best match for the words outside "per X", facts first among equals."""
+    if not model.tables:
+        raise ValueError("the model has no tables")
+    ranked = link_question(intent.measure_text, model).matched() if intent.groups else []
+    ranked = ranked or linking.matched() or linking.tables
+    best = ranked[0].score
+    near = [t for t in ranked if t.score >= 0.6 * best]
+    return max(near, key=lambda t: t.score * anchor_fitness(model.table(t.name), intent)).name
+
+
+def anchor_fitness(table: Table | None, intent: Intent) -> float:
+    """How well a table suits being measured: facts suit, pre-aggregated tables less, a time grain needs a time column."""
+    if table is None:
+        return 0.0
+    fitness = {"fact": 1.3, "aggregate": 0.6}.get(table.role or "", 1.0)
+    if intent.grain and not any(any(kind in c.type.upper() for kind in TIME_TYPES) for c in table.columns):
+        fitness *= 0.3
+    return fitness
+
+
+def group_column(phrase: str, anchor: str, model: DataModel) -> tuple[str, str] | None:
+    """The column to group by for ``phrase``: the anchor's own column when it has one, else a named table's label."""
+    linking = link_question(phrase, model)
+    own = linking.table(anchor)
+    if own and own.columns and own.columns[0].score >= 0.5:
+        return anchor, own.columns[0].name
+    for entry in linking.matched()[:3]:
+        table = model.table(entry.name)
+        if table is None:
+            continue
+        if entry.name_match > 0:
+            return table.name, label_column(table, phrase)
+        if entry.columns:
+            return table.name, entry.columns[0].name
+    return None
+
+
+def label_column(table: Table, phrase: str) -> str:
+    """A readable column of ``table`` for ``phrase``: one naming what the table name does not (``device type`` ->
+    ``device_type``), else a label (``country_name``), else the key."""
+    wanted = {stem(w) for w in tokens(phrase)}
+    beyond_table = wanted - {stem(w) for w in name_words(table.short_name)}
+    scored = []
+    for position, column in enumerate(table.columns):
+        parts = name_words(column.name)
+        words = {stem(w) for w in parts}
+        label = bool(parts) and parts[-1] in LABEL_WORDS
+        points = 2 * len(words & beyond_table) + label + 0.1 * len(words & wanted)
+        scored.append((-points, position, column.name))
+    scored.sort()
+    if scored and scored[0][0] <= -1:
+        return scored[0][2]
+    return (table.primary_key or [table.columns[0].name])[0]
+
+
+def time_column(anchor: str, model: DataModel, linking: Linking) -> tuple[str, str] | None:
+    """The anchor's date/time column: one the question names, else the one past queries filter and group by most."""
+    table = model.table(anchor)
+    if table is None:
+        return None
+    candidates = [c for c in table.columns if any(kind in c.type.upper() for kind in TIME_TYPES)]
+    if not candidates:
+        return None
+    named = {c.name for c in (linking.table(anchor) or LinkedTable(anchor)).columns}
+    usage = {u.column.lower(): u.filter + u.group_by for u in model.usage}
+    candidates.sort(key=lambda c: (c.name not in named, -usage.get(f"{anchor}.{c.name}".lower(), 0)))
+    return anchor, candidates[0].name
+
+
+def measure_column(anchor: str, model: DataModel, linking: Linking) -> tuple[str, str] | None:
+    """The anchor's numeric column the question names (for SUM/AVG/MIN/MAX)."""
+    table = model.table(anchor)
+    entry = linking.table(anchor)
+    if table is None or entry is None:
+        return None
+    for linked in entry.columns:
+        column = table.column(linked.name)
+        if column is not None and any(kind in column.type.upper() for kind in NUMERIC_TYPES) and column.name not in table.primary_key:
+            return anchor, column.name
+    return None
+
+
+def select_columns(anchor: str, model: DataModel, linking: Linking, limit: int = 6) -> list[tuple[str, str]]:
+    """Columns to show for a question with no measure: the linked ones, else the table's label column."""
+    entry = linking.table(anchor)
+    chosen = [(anchor, c.name) for c in (entry.columns if entry else [])][:limit]
+    table = model.table(anchor)
+    if table is not None and table.columns and not any(name == label_column(table, "") for _, name in chosen):
+        chosen.insert(0, (anchor, label_column(table, "")))
+    return chosen[:limit]
+
+
+def other_named_tables(linking: Linking, anchor: str, limit: int = 2) -> list[LinkedTable]:
+    """Further tables the question names outright (for plain selects across a join)."""
+    matched = linking.matched()
+    best = matched[0].score if matched else 0
+    return [t for t in matched if t.name != anchor and t.name_match >= 0.99 and t.score >= 0.5 * best][:limit]
+
+
+# -- join path -----------------------------------------------------------------------------------
+
+
+def connect_tables(plan: QueryPlan, model: DataModel, targets: list[str]) -> None:
+    """Extend ``plan.join_path`` from the anchor to each target: asserted relationships first, plausible if needed."""
+    joined = {plan.anchor}
+    for target in targets:
+        if target in joined:
+            continue
+        steps, plausible = find_join_path(model, plan.anchor, target)
+        if steps is None:
+            plan.notes.append(f"no relationship path joins {plan.anchor} to {target}; left out")
+            plan.group_columns = [c for c in plan.group_columns if c[0] != target]
+            plan.select_columns = [c for c in plan.select_columns if c[0] != target]
+            continue
+        if plausible:
+            plan.uses_plausible = True
+            plan.notes.append(f"the path to {target} uses plausible (unverified) relationships")
+        for step in steps:
+            if step.right_table not in joined:
+                plan.join_path.append(step)
+                joined.add(step.right_table)
+
+
+def find_join_path(model: DataModel, start: str, end: str) -> tuple[list[JoinStep] | None, bool]:
+    """The cheapest join path and whether it needed plausible relationships."""
+    for statuses, plausible in ((ASSERTED_STATUSES, False), (ASSERTED_STATUSES | {"plausible"}, True)):
+        graph = relationship_graph(model, statuses)
+        if start in graph.joins and end in graph.joins:
+            path = graph.join_path(start, end)
+            if path is not None:
+                return path, plausible and any(s.source == "relationship:plausible" for s in path)
+    return None, False
+
+
+def relationship_graph(model: DataModel, statuses: frozenset[str]) -> Any:
+    """The model graph over relationships with these statuses only; joins past queries used often cost less."""
+    chosen = [r for r in model.relationships if r.status in statuses]
+    graph = build_graph(model.model_copy(update={"joins": []}), chosen)
+    counts: dict[frozenset[str], int] = {}
+    for join in model.joins:
+        pair = frozenset((join.left_table, join.right_table))
+        counts[pair] = counts.get(pair, 0) + join.count
+    for left, right, data in graph.joins.edges(data=True):
+        base = 1.0 if data["step"].source.partition(":")[2] in ASSERTED_STATUSES else 4.0
+        data["weight"] = base / (1 + math.log(1 + counts.get(frozenset((left, right)), 0)))
+    return graph
