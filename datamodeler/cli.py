@@ -264,6 +264,44 @@ def diff(
     raise typer.Exit(0 if changes.empty else 3)
 
 
+@app.command()
+@handle_errors
+def ask(
+    question: Annotated[Optional[str], typer.Argument(help="The question, in plain words; omit for an interactive prompt.")] = None,
+    url: Annotated[Optional[str], typer.Argument(help="Warehouse URL for --run (default: the model's source; pass it when it needs a password).")] = None,
+    model: ModelOption = DEFAULT_MODEL_PATH,
+    run: Annotated[bool, typer.Option("--run", help="Run the checked SQL read-only and show the rows.")] = False,
+    limit: Annotated[int, typer.Option("--limit", min=1, help="Row limit added to (or capping) the SQL.")] = 100,
+    config: Annotated[Optional[Path], typer.Option("--config", help="Config file (default ./datamodeler.toml).")] = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Turn a question into SQL over the model: linked tables, a join path over verified relationships, checked SQL.
+
+    Every SQL passes a gate first: one SELECT, no writes or file functions, columns that exist, a LIMIT.
+
+    Examples:
+
+      datamodeler ask "weekly impressions per country"
+
+      datamodeler ask "revenue by plan" --run --limit 20
+
+      datamodeler ask "members per country" postgresql://me:secret@db/prod --run --json
+
+      datamodeler ask                                       # interactive: one question per line, empty line quits
+    """
+    from .ask import AskOptions, ask_question
+    from .errors import DatamodelerError as Recoverable
+    from .render import ask_prompt, ask_view
+    from .store import load_model
+
+    data, options = load_model(model), AskOptions(run=run, url=url, limit=limit, settings=load_settings(config))
+    show = (lambda answer: print(json.dumps(answer.to_dict(), indent=2))) if as_json else (lambda answer: stdout.print(ask_view(answer)))
+    if question is None:
+        ask_prompt(stderr if as_json else stdout, lambda text: ask_question(text, data, options), show, (Recoverable,))
+    else:
+        show(ask_question(question, data, options))
+
+
 def _show_outcome(outcome: Any) -> None:
     if isinstance(outcome.stdout, bytes):
         sys.stdout.buffer.write(outcome.stdout)

@@ -144,3 +144,59 @@ def diff_view(changes: Any) -> Any:
             lines.append(f"[bold]{key.replace('_', ' ')}[/] ({len(items)})")
             lines.extend(f"  {sign} {escape(item)}" for item in items)
     return Group(*lines)
+
+
+def ask_view(answer: Any, max_rows: int = 20) -> Group:
+    """An ``ask`` answer: notes, the ranked tables with reasons, the join path, the SQL, and a preview of the rows."""
+    from rich.syntax import Syntax
+
+    parts: list[Any] = [f"[yellow]note:[/] {escape(note)}" for note in answer.notes]
+    tables = Table(box=None, padding=(0, 1), title="Linked tables", title_justify="left")
+    for column in ("table", "score", "why"):
+        tables.add_column(column, overflow="fold")
+    for entry in answer.linking.matched()[:5]:
+        tables.add_row(escape(entry.name), f"{entry.score:.2f}", escape("; ".join(entry.reasons[:3])))
+    parts.append(tables if answer.linking.matched() else "[dim]no table matches the question's words[/]")
+    if answer.plan.join_path:
+        parts.append("[bold]Join path[/]")
+        for step in answer.plan.join_path:
+            status = step.source.partition(":")[2] or step.source
+            parts.append(f"  {escape(step.left_table)}.{escape(','.join(step.left_columns))} = "
+                         f"{escape(step.right_table)}.{escape(','.join(step.right_columns))}  [{STATUS_STYLE.get(status, 'white')}]{status}[/]")
+    label = "SQL" + (" (checked: SELECT-only, qualifies against the schema, limited)" if answer.runnable else " (NOT runnable)")
+    parts.append(Panel(Syntax(answer.sql, "sql", word_wrap=True), title=label, title_align="left", expand=False))
+    if answer.rows is not None:
+        parts.append(rows_table(answer.rows, max_rows))
+    return Group(*parts)
+
+
+def rows_table(rows: Any, max_rows: int = 20) -> Any:
+    """The first ``max_rows`` rows of a result as a table, with a count line."""
+    table = Table(title=f"{len(rows.rows)} row(s)" + (f", first {max_rows} shown" if len(rows.rows) > max_rows else ""),
+                  title_justify="left")
+    for column in rows.columns:
+        table.add_column(escape(str(column)), overflow="fold")
+    for row in rows.rows[:max_rows]:
+        table.add_row(*("" if value is None else escape(str(value)) for value in row))
+    return table
+
+
+def ask_prompt(console: Console, answer_question: Any, show: Any, recoverable: tuple[type[Exception], ...] = ()) -> int:
+    """Ask questions until an empty line or Ctrl-D; a ``recoverable`` error is printed and the loop goes on."""
+    from rich.prompt import Prompt
+
+    answered = 0
+    while True:
+        try:
+            question = Prompt.ask("[bold]ask[/] (empty line to quit)", console=console, default="", show_default=False)
+        except EOFError:
+            break
+        if not question.strip():
+            break
+        try:
+            show(answer_question(question))
+        except recoverable as exc:
+            console.print(f"Error: {exc}", markup=False, highlight=False)
+            continue
+        answered += 1
+    return answered

@@ -85,7 +85,7 @@ def guard_sql(sql: str, model: DataModel, limit: int = DEFAULT_LIMIT) -> Guarded
     refuse_denied_functions(statement)
     tables = qualify_against_catalog(statement, model, dialect)
     limited = apply_limit(statement, limit)
-    return GuardedSQL(limited.sql(dialect=dialect), tables, limit)
+    return GuardedSQL(limited.sql(dialect=dialect, pretty=True), tables, limit)
 
 
 def parse_single_select(sql: str, dialect: str | None) -> exp.Query:
