@@ -86,7 +86,7 @@ def read_intent(question: str) -> Intent:
     grain = next((GRAINS[w] for w in text.split() if w in GRAINS), None)
     groups: list[str] = []
     for phrase in GROUP_PHRASE.findall(text):
-        for part in re.split(r"\s+and\s+|\s+", phrase) if phrase.count(" and ") else [phrase]:
+        for part in re.split(r"\s+and\s+", phrase):
             part = part.strip()
             if part in GRAIN_NOUNS and grain is None:
                 grain = GRAIN_NOUNS[part]
