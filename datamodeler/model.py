@@ -286,3 +286,37 @@ class DataModel(Record):
         self.queries.failures.sort(key=lambda f: (-f.count, f.fingerprint))
         self.queries.shapes.sort(key=lambda s: (-s.count, s.fingerprint))
         return self
+
+
+ProposalKind = Literal["entity", "table_description", "column_description", "glossary", "relationship"]
+
+
+class Proposal(Record):
+    """Something an LLM proposed, and the verdict of the checks it went through (``status`` with ``evidence``).
+
+    ``table``/``column``/``entity`` say what it is about; ``text`` is the proposed description (or definition);
+    ``name`` a proposed entity name or glossary term; ``relationship`` the proposed reference.
+    """
+
+    kind: ProposalKind
+    table: str | None = None
+    column: str | None = None
+    entity: str | None = None
+    name: str | None = None
+    text: str | None = None
+    tables: list[str] = Field(default_factory=list)
+    relationship: Relationship | None = None
+    status: Literal["verified", "plausible", "rejected"] = "plausible"
+    sources: list[str] = Field(default_factory=lambda: ["llm"])
+    evidence: list[Evidence] = Field(default_factory=list)
+
+    @property
+    def target(self) -> str:
+        """What the proposal is about, in words: ``crm.members.email``, ``entity Member``, a relationship label."""
+        if self.relationship is not None:
+            return self.relationship.label
+        if self.kind == "entity":
+            return f"entity {self.entity}"
+        if self.kind == "glossary":
+            return f"term {self.name}"
+        return ".".join(part for part in (self.table, self.column) if part)

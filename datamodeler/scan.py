@@ -19,6 +19,7 @@ from typing import Any, Protocol
 from .config import Settings, load_settings
 from .discovery import entities_stage, profile_stage, relationships_stage
 from .errors import ModelFileError, SourceError
+from .llm.stage import llm_stage
 from .model import DataModel, SourceInfo
 from .sources import CatalogFilter, LoggedQuery, Source, open_source
 from .store import DEFAULT_MODEL_PATH, load_model, merge_decisions, save_model
@@ -146,6 +147,7 @@ STAGES: tuple[Stage, ...] = (
     ("profile", profile_stage),
     ("relationships", relationships_stage),
     ("entities", entities_stage),
+    ("llm", llm_stage),
 )
 
 
@@ -175,7 +177,7 @@ def describe_llm(options: ScanOptions) -> str:
     llm = options.settings.llm
     if not llm.configured:
         return "not configured: deterministic evidence only (set OPENAI_BASE_URL / OPENAI_API_KEY or [llm] in datamodeler.toml)"
-    return f"configured ({llm.model}); LLM proposals are not part of this release: deterministic evidence only"
+    return f"configured ({llm.model}): proposals not asked yet"
 
 
 def _run_stages(ctx: ScanContext) -> None:

@@ -23,6 +23,17 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     )
 
 
+LLM_ENV = ("OPENAI_API_KEY", "OPENAI_BASE_URL", "DATAMODELER_LLM_BASE_URL", "DATAMODELER_LLM_API_KEY", "DATAMODELER_LLM_MODEL",
+           "DATAMODELER_LLM_TIMEOUT")
+
+
+@pytest.fixture(autouse=True)
+def no_ambient_llm(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A developer's own OPENAI_API_KEY must not make test scans call a real LLM (tests/test_llm.py uses a local one)."""
+    for name in LLM_ENV:
+        monkeypatch.delenv(name, raising=False)
+
+
 @pytest.fixture(scope="session")
 def datasets(request: pytest.FixtureRequest) -> Path:
     """The shared datasets folder; skips the test when it is not there (a user's fresh clone has none)."""

@@ -1,0 +1,97 @@
+"""Put verified and plausible LLM proposals into the model; keep the rejected ones, with their evidence, aside.
+
+    descriptions      Table/Column ``description`` with ``description_source: "llm"`` and ``description_status``
+                      (human-written ones are never replaced)
+    entities          ``description`` (the grouping reason moves to ``grouping``), a different name as ``proposed_name``
+    glossary          ``DataModel.glossary``: term, definition, tables, status, sources
+    relationships     new candidates join ``relationships`` (rejected ones too, as other rejected candidates do);
+                      a known one gains ``llm`` in its sources
+    rejected          ``DataModel.rejected_proposals``: what the LLM said that the checks refused, and why
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from ..model import DataModel, Evidence, Proposal
+
+
+def apply_proposals(model: DataModel, proposals: list[Proposal]) -> None:
+    """Apply every proposal to ``model`` according to its verdict."""
+    rejected = []
+    for proposal in proposals:
+        if proposal.status == "rejected":
+            rejected.append(proposal.model_dump(mode="json", exclude_none=True))
+            if proposal.kind != "relationship" or any(e.kind == "existence" for e in proposal.evidence):
+                continue
+        APPLY[proposal.kind](model, proposal)
+    model.rejected_proposals = rejected  # type: ignore[attr-defined]
+
+
+def apply_table_description(model: DataModel, proposal: Proposal) -> None:
+    table = model.table(proposal.table or "")
+    if table is not None and getattr(table, "description_source", None) != "human" and not _described_by_llm(table):
+        table.description = proposal.text
+        table.description_source = "llm"  # type: ignore[attr-defined]
+        table.description_status = proposal.status  # type: ignore[attr-defined]
+
+
+def apply_column_description(model: DataModel, proposal: Proposal) -> None:
+    table = model.table(proposal.table or "")
+    column = table.column(proposal.column or "") if table is not None else None
+    if column is not None and getattr(column, "description_source", None) != "human" and not _described_by_llm(column):
+        column.description = proposal.text
+        column.description_source = "llm"  # type: ignore[attr-defined]
+        column.description_status = proposal.status  # type: ignore[attr-defined]
+
+
+def apply_entity(model: DataModel, proposal: Proposal) -> None:
+    entity = next((e for e in model.entities if e.name == proposal.entity), None)
+    if entity is None or _described_by_llm(entity):
+        return
+    if entity.description:
+        entity.grouping = entity.description  # type: ignore[attr-defined]
+    entity.description = proposal.text
+    entity.description_source = "llm"  # type: ignore[attr-defined]
+    if proposal.name and proposal.name != entity.name:
+        entity.proposed_name = proposal.name  # type: ignore[attr-defined]
+    if "llm" not in entity.sources:
+        entity.sources.append("llm")
+
+
+def apply_glossary(model: DataModel, proposal: Proposal) -> None:
+    glossary = list(getattr(model, "glossary", None) or [])
+    if any(entry["term"].lower() == (proposal.name or "").lower() for entry in glossary):
+        return
+    glossary.append({"term": proposal.name, "definition": proposal.text, "tables": proposal.tables,
+                     "status": proposal.status, "sources": list(proposal.sources)})
+    model.glossary = sorted(glossary, key=lambda entry: entry["term"].lower())  # type: ignore[attr-defined]
+
+
+def apply_relationship(model: DataModel, proposal: Proposal) -> None:
+    rel = proposal.relationship
+    if rel is None:
+        return
+    known = model.relationship(rel.id)
+    if known is None:
+        model.relationships.append(rel)
+        return
+    if "llm" not in known.sources:
+        known.sources = sorted({*known.sources, "llm"})
+        known.evidence.extend(e for e in rel.evidence if e.kind == "llm")
+    if not any(e.kind == "llm" for e in known.evidence):
+        known.evidence.append(Evidence(kind="llm", detail="also proposed by the LLM"))
+
+
+def _described_by_llm(item: object) -> bool:
+    """The first proposal for an item wins (a large entity is asked in several batches)."""
+    return getattr(item, "description_source", None) == "llm"
+
+
+APPLY: dict[str, Callable[[DataModel, Proposal], None]] = {
+    "entity": apply_entity,
+    "table_description": apply_table_description,
+    "column_description": apply_column_description,
+    "glossary": apply_glossary,
+    "relationship": apply_relationship,
+}

@@ -1,0 +1,106 @@
+"""What of a table may be sent to an LLM: names, types, keys, comments and profile facts, PII values never.
+
+A column with ``Column.pii`` set sends its counts only: no min, max or top values. Values of other columns are
+dropped too when they look personal (an e-mail, phone number or IP address the classifier missed), and long
+values and comments are shortened. View SQL and query text are never sent (they may hold literals).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ..model import Column, Relationship, Table
+from ..pii import classify_column
+
+MAX_VALUE_CHARS = 60
+MAX_COMMENT_CHARS = 400
+SAMPLED_EXACT_DISTINCT = 20
+
+
+def table_facts(table: Table, references: list[Relationship] | None = None) -> dict[str, Any]:
+    """The table as the prompt sees it: name, kind, rows, keys, role, comment, known references and columns."""
+    facts: dict[str, Any] = {"table": table.name, "kind": table.kind}
+    if table.row_count is not None:
+        facts["rows"] = table.row_count
+    if table.primary_key:
+        facts["primary_key"] = list(table.primary_key)
+    if table.role:
+        facts["role"] = table.role
+    if table.comment:
+        facts["comment"] = shorten(table.comment, MAX_COMMENT_CHARS)
+    if references:
+        facts["references"] = [f"{','.join(r.child_columns)} -> {r.parent_table}({','.join(r.parent_columns)})" for r in references]
+    facts["columns"] = [column_facts(column) for column in table.columns]
+    return facts
+
+
+def column_facts(column: Column) -> dict[str, Any]:
+    """Name, type, nullability, comment, PII class and profile facts (values redacted for PII columns)."""
+    facts: dict[str, Any] = {"column": column.name, "type": column.type}
+    if not column.nullable:
+        facts["nullable"] = False
+    if column.comment:
+        facts["comment"] = shorten(column.comment, MAX_COMMENT_CHARS)
+    if column.pii:
+        facts["pii"] = column.pii
+    profile = profile_facts(column)
+    if profile:
+        facts["profile"] = profile
+    return facts
+
+
+def profile_facts(column: Column) -> dict[str, Any]:
+    """Counts for every profiled column; min, max and the value set only where ``safe_values`` lets them through.
+
+    The facts must be the same on every scan of an unchanged warehouse, or the answer cache would miss: a
+    sampled profile gives exact counts only for low cardinality and words otherwise (and no min/max), and
+    values are sent only as a complete, sorted set (a top-5 cut of more values changes with ties and samples).
+    """
+    profile = column.profile
+    if profile is None or not profile.rows:
+        return {}
+    facts: dict[str, Any] = {"sampled": True} if profile.sampled else {"rows": profile.rows}
+    if profile.distinct_count is not None:
+        facts["distinct"] = _sampled_distinct(profile.distinct_count, profile.rows) if profile.sampled else profile.distinct_count
+    if profile.null_count is not None:
+        facts["nulls"] = _sampled_nulls(profile.null_count, profile.rows) if profile.sampled else profile.null_count
+    if not profile.sampled:
+        bounds = safe_values(column, [profile.min, profile.max])
+        if len(bounds) == 2:
+            facts["min"], facts["max"] = bounds
+    top = list(profile.top_values or [])
+    if top and profile.distinct_count is not None and profile.distinct_count <= len(top):
+        values = sorted(safe_values(column, top))
+        if values:
+            facts["values"] = values
+    return facts
+
+
+def _sampled_distinct(distinct: int, rows: int) -> int | str:
+    if distinct <= SAMPLED_EXACT_DISTINCT:
+        return distinct
+    return "all different in the sample" if distinct >= rows else "many"
+
+
+def _sampled_nulls(nulls: int, rows: int) -> int | str:
+    return 0 if nulls == 0 else "all" if nulls >= rows else "some"
+
+
+def safe_values(column: Column, values: list[str | None]) -> list[str]:
+    """The values that may be sent: none for a PII column, and none that look personal themselves."""
+    if column.pii:
+        return []
+    kept = []
+    for value in values:
+        if value is None:
+            continue
+        text = str(value)
+        if classify_column("value", column.type, [text]) is not None:
+            return []  # one personal-looking value makes the column suspect: send none of them
+        kept.append(shorten(text, MAX_VALUE_CHARS))
+    return kept
+
+
+def shorten(text: str, limit: int) -> str:
+    text = " ".join(str(text).split())
+    return text if len(text) <= limit else text[: limit - 1] + "…"
