@@ -320,3 +320,21 @@ def test_spider_linking_recall_on_the_held_out_half(datasets):
     recall = benchmark.total(results, held_out)
     assert recall.questions > 400
     assert recall.recall("5") >= 0.95
+
+
+def test_cli_ask_with_the_real_openai_client_against_a_local_server(demo_model_path, monkeypatch):
+    """The configured endpoint writes the SQL (through datamodeler.llm.client and the openai package); a refusal is repaired."""
+    pytest.importorskip("datamodeler.llm.client")
+    llm_server = pytest.importorskip("tests.llm_server")
+    good = "select c.region, count(*) as members from crm.members m join catalog.countries c on m.country_code = c.iso_code group by 1"
+    replies = iter([json.dumps({"sql": "DROP TABLE crm.members"}), json.dumps({"sql": good})])
+    with llm_server.LLMServer(lambda request: llm_server.Reply(content=next(replies))) as server:
+        monkeypatch.setenv("OPENAI_BASE_URL", server.url)
+        monkeypatch.setenv("OPENAI_API_KEY", "test")
+        result = runner.invoke(app, ["ask", "members per region", "--model", str(demo_model_path), "--run", "--json"])
+        sent = server.bodies if hasattr(server, "bodies") else []
+    assert result.exit_code == 0, result.output
+    data = json.loads(result.stdout)
+    assert data["generated_by"] == "llm" and data["verified"] is True
+    assert {tuple(row)[0] for row in data["rows"]["rows"]} >= {"Europe"}
+    assert all("@" not in str(body) for body in sent)  # no sampled PII (emails) in any request
