@@ -217,6 +217,8 @@ class QueryStats(Record):
     failures_by_reason: dict[str, int] = Field(default_factory=dict)
     failures: list[QueryFailure] = Field(default_factory=list)
     shapes: list[QueryShape] = Field(default_factory=list)
+    omitted_shapes: int = 0  # distinct shapes beyond the cap, not listed in ``shapes`` (docs/model-file.md)
+    omitted_executions: int = 0  # how many logged statements those omitted shapes stand for
 
 
 class SourceInfo(Record):

@@ -11,6 +11,7 @@ from .extract import StatementLineage
 from .shapes import Shape
 
 MAX_QUERY_REFS = 10  # fingerprints kept per edge / join: enough to show examples, bounded for big logs
+MAX_SHAPES_KEPT = 10_000  # shapes listed in the model file (see query_stats); the rest are counted
 USAGE_KINDS = ("filter", "group_by", "join", "select")
 
 
@@ -52,6 +53,10 @@ class EvidenceBuilder:
         for column, kind in result.usage:
             self.usage[column][kind] += weight
 
+    def cited_shapes(self) -> set[str]:
+        """Fingerprints that lineage edges cite (entity roles read those shapes back)."""
+        return {reference for refs in self.edges.values() for reference in refs}
+
     def records(self) -> tuple[list[LineageEdge], list[JoinStat], list[ColumnUsage]]:
         lineage = [LineageEdge(source=s, target=t, kind=k, queries=refs) for (s, t, k), refs in sorted(self.edges.items())]
         joins = sorted(self.joins.values(), key=lambda j: (-j.count, j.left_table, j.left_columns, j.right_table))
@@ -59,9 +64,17 @@ class EvidenceBuilder:
         return lineage, joins, usage
 
 
-def query_stats(shapes: Iterable[Shape], results: dict[str, StatementLineage], total: int) -> QueryStats:
-    """Totals, failures by reason and the shape list (normalised text only: no literals)."""
+def query_stats(shapes: Iterable[Shape], results: dict[str, StatementLineage], total: int,
+                keep: set[str] | frozenset[str] = frozenset(), max_shapes: int = MAX_SHAPES_KEPT) -> QueryStats:
+    """Totals, failures by reason and the shape list (normalised text only: no literals).
+
+    The list holds at most ``max_shapes`` shapes (a log of 100,000 dashboards would make a 130 MB model file):
+    every statement that writes (CTAS, INSERT, MERGE, …), every shape in ``keep`` (those lineage edges cite),
+    then the most executed; the others are counted in ``omitted_shapes`` / ``omitted_executions``.
+    """
     stats = QueryStats(total=total)
+    kept: list[tuple[Shape, StatementLineage | None, tuple[str, str] | None]] = []
+    rest: list[tuple[Shape, StatementLineage | None, tuple[str, str] | None]] = []
     for shape in shapes:
         result = results.get(shape.fingerprint)
         failure = shape.failure or (result.failure if result else ("unsupported", "not analysed"))
@@ -72,6 +85,15 @@ def query_stats(shapes: Iterable[Shape], results: dict[str, StatementLineage], t
             stats.failures.append(QueryFailure(fingerprint=shape.fingerprint, reason=failure[0], error=failure[1], count=shape.count))
         else:
             stats.parsed += 1
+        writes = result is not None and not failure and result.kind not in ("select", "other")
+        (kept if writes or shape.fingerprint in keep else rest).append((shape, result, failure))
+    rest.sort(key=lambda item: (-item[0].count, item[0].fingerprint))
+    room = max(0, max_shapes - len(kept))
+    kept.extend(rest[:room])
+    for shape, _, _ in rest[room:]:
+        stats.omitted_shapes += 1
+        stats.omitted_executions += shape.count
+    for shape, result, failure in kept:
         stats.shapes.append(QueryShape(
             fingerprint=shape.fingerprint, sql=shape.sql, count=shape.count, users=sorted(shape.users),
             first_seen=shape.first_seen, last_seen=shape.last_seen,

@@ -25,7 +25,7 @@ def build_lineage(tables: Sequence[Table], collector: ShapeCollector, dialect: s
         if result is not None and result.failure is None:
             builder.add(result, shape.count, shape.fingerprint)
     lineage, joins, usage = builder.records()
-    stats = query_stats(collector.shapes.values(), results, collector.total)
+    stats = query_stats(collector.shapes.values(), results, collector.total, keep=builder.cited_shapes())
     return LineageEvidence(queries=stats, lineage=lineage, joins=joins, usage=usage, warnings=builder.warnings)
 
 
