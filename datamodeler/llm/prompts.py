@@ -14,10 +14,9 @@ from typing import Any
 
 from ..model import Column, DataModel, Entity, Relationship, Table
 from ..naming import tokens
+from .client import Message
 from .redact import column_facts, shorten, table_facts
 from .templates import DATA_PLACEHOLDER, Template
-
-Message = dict[str, str]
 
 MAX_TABLES_PER_BATCH = 8
 MAX_COLUMNS_PER_BATCH = 120
