@@ -9,6 +9,7 @@ import subprocess
 import tempfile
 import time
 from pathlib import Path
+from typing import Any, NamedTuple
 
 import pytest
 
@@ -118,9 +119,23 @@ def pg_server():
         shutil.rmtree(base, ignore_errors=True)
 
 
+class PgDatabase(NamedTuple):
+    """A test database: its URL and an engine that can write."""
+
+    url: str
+    engine: Any
+
+    def run(self, script: str) -> None:
+        """Run a ``;``-separated SQL script (no ``;`` inside statements)."""
+        with self.engine.connect() as conn:
+            for statement in script.split(";"):
+                if statement.strip():
+                    conn.exec_driver_sql(statement)
+
+
 @pytest.fixture()
 def pg_database(pg_server: str, request: pytest.FixtureRequest):
-    """A fresh, empty database on the test server; yields ``(url, admin_engine)`` where the engine can write."""
+    """A fresh, empty database on the test server (a ``PgDatabase``: URL, writing engine, ``run(script)``)."""
     import sqlalchemy as sa
 
     name = "t_" + "".join(ch for ch in request.node.name.lower() if ch.isalnum())[:40] + f"_{int(time.time() * 1000) % 100000}"
@@ -131,7 +146,7 @@ def pg_database(pg_server: str, request: pytest.FixtureRequest):
     url = f"{pg_server}/{name}"
     engine = sa.create_engine(url, isolation_level="AUTOCOMMIT")
     try:
-        yield url, engine
+        yield PgDatabase(url, engine)
     finally:
         engine.dispose()
         admin = sa.create_engine(f"{pg_server}/postgres", isolation_level="AUTOCOMMIT")

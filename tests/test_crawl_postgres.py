@@ -24,12 +24,8 @@ INSERT INTO sales.orders VALUES (1, 1, 10), (2, 1, 200), (3, 2, 5);
 
 @pytest.fixture()
 def shop(pg_database):
-    url, engine = pg_database
-    with engine.connect() as conn:
-        for statement in DDL.split(";"):
-            if statement.strip():
-                conn.exec_driver_sql(statement)
-    return url
+    pg_database.run(DDL)
+    return pg_database.url
 
 
 def test_crawls_tables_views_keys_comments_and_counts(shop):
@@ -85,11 +81,8 @@ def test_unreachable_server_is_a_clear_error():
 
 
 def test_reads_pg_stat_statements_history(shop, pg_database):
-    _, engine = pg_database
-    with engine.connect() as conn:
-        conn.exec_driver_sql("CREATE EXTENSION IF NOT EXISTS pg_stat_statements")
-        for _ in range(3):
-            conn.exec_driver_sql("SELECT o.order_no FROM sales.orders o JOIN sales.customers c ON c.id = o.customer_id")
+    joined = "SELECT o.order_no FROM sales.orders o JOIN sales.customers c ON c.id = o.customer_id"
+    pg_database.run("CREATE EXTENSION IF NOT EXISTS pg_stat_statements;" + f"{joined};" * 3)
     history = list(open_source(shop).queries())
     joined = [q for q in history if "sales.customers c ON c.id = o.customer_id" in q.text]
     assert joined and joined[0].count >= 3 and joined[0].user == "postgres"

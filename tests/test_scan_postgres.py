@@ -26,15 +26,8 @@ WORKLOAD = [
 
 @pytest.fixture()
 def shop(pg_database):
-    url, engine = pg_database
-    with engine.connect() as conn:
-        for statement in SETUP.split(";"):
-            if statement.strip():
-                conn.exec_driver_sql(statement)
-        for _ in range(3):
-            for query in WORKLOAD:
-                conn.exec_driver_sql(query)
-    return url
+    pg_database.run(SETUP + ";".join(WORKLOAD * 3))
+    return pg_database.url
 
 
 def test_scan_infers_relationships_from_history_and_data(shop, tmp_path):
