@@ -23,6 +23,8 @@ import resource
 import sys
 import tempfile
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -218,6 +220,22 @@ def tree_rss_mib(root: int) -> float:
     return sum(rss.get(pid, 0.0) for pid in tree)
 
 
+class PrintedProgress:
+    """Prints when each stage starts and ends, with the process tree's memory (to watch a long run)."""
+
+    def __init__(self) -> None:
+        self.started = time.monotonic()
+
+    @contextmanager
+    def stage(self, name: str, total: int | None = None) -> Iterator[PrintedProgress]:
+        print(f"  [{time.monotonic() - self.started:6.1f}s] {name} ({total if total is not None else '-'}) ...", flush=True)
+        yield self
+        print(f"  [{time.monotonic() - self.started:6.1f}s] {name} done, {tree_rss_mib(os.getpid()):.0f} MiB", flush=True)
+
+    def advance(self, n: int = 1) -> None:
+        pass
+
+
 def peak_rss_mib() -> tuple[float, float]:
     """Peak resident memory of this process and of its (waited-for) children, MiB."""
     own = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
@@ -225,16 +243,16 @@ def peak_rss_mib() -> tuple[float, float]:
     return own, children
 
 
-def run_once(tables: int, queries: int, shapes: int, rows: int, workdir: Path, rebuild: bool = True) -> dict:
+def run_once(tables: int, queries: int, shapes: int, rows: int, workdir: Path, rebuild: bool = True, reuse_log: bool = False) -> dict:
     groups = design(tables)
     shapes = min(shapes, queries)
     db, log, out = workdir / f"scale_{tables}.duckdb", workdir / f"scale_{queries}_{shapes}.jsonl", workdir / "datamodel.json"
     built = build_warehouse(db, groups, rows) if rebuild or not db.exists() else 0.0
-    written = write_query_log(log, groups, queries, shapes)
+    written = 0.0 if reuse_log and log.exists() else write_query_log(log, groups, queries, shapes)
     out.unlink(missing_ok=True)
     started = time.monotonic()
     with TreeMemory() as memory:
-        model, summary = run_scan(ScanOptions(url=f"duckdb:///{db}", query_logs=[log], out=out, use_llm=False))
+        model, summary = run_scan(ScanOptions(url=f"duckdb:///{db}", query_logs=[log], out=out, use_llm=False), PrintedProgress())
     wall = time.monotonic() - started
     own, children = peak_rss_mib()
     return {
@@ -268,19 +286,20 @@ def main() -> None:
     parser.add_argument("--workdir", type=Path, default=None, help="where the warehouse, log and model go (default: a temp dir)")
     parser.add_argument("--sweep", action="store_true", help="10k / 25k / 50k shapes (10 queries each) at fixed --tables")
     parser.add_argument("--json", action="store_true", help="print the results as JSON too")
+    parser.add_argument("--reuse", action="store_true", help="keep the warehouse and log already in --workdir")
     args = parser.parse_args()
     workdir = args.workdir or Path(tempfile.mkdtemp(prefix="datamodeler-scale-"))
     workdir.mkdir(parents=True, exist_ok=True)
     print(f"workdir {workdir}, {os.cpu_count()} cores, python {sys.version.split()[0]}")
     if not args.sweep:
-        result = run_once(args.tables, args.queries, args.shapes, args.rows_per_table, workdir)
+        result = run_once(args.tables, args.queries, args.shapes, args.rows_per_table, workdir, rebuild=not args.reuse, reuse_log=args.reuse)
         report(result)
         if args.json:
             print(json.dumps(result))
         return
     results = []
     for shapes in (10_000, 25_000, 50_000):
-        result = run_once(args.tables, shapes * 10, shapes, args.rows_per_table, workdir, rebuild=not results)
+        result = run_once(args.tables, shapes * 10, shapes, args.rows_per_table, workdir, rebuild=not (results or args.reuse), reuse_log=args.reuse)
         report(result)
         results.append(result)
     print("\n| shapes | queries | query log s | lineage s | scan wall s | s per 1k shapes (log + lineage) |")

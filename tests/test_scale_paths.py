@@ -100,3 +100,12 @@ def test_shape_list_is_capped_keeping_writes_cited_and_most_run_shapes() -> None
     stats = query_stats(shapes, results, total=67, keep={"d"}, max_shapes=3)
     assert [s.fingerprint for s in stats.shapes] == ["c", "d", "b"]
     assert (stats.distinct, stats.parsed, stats.omitted_shapes, stats.omitted_executions) == (5, 5, 2, 14)
+
+
+def test_a_key_name_shared_by_many_tables_proposes_parents_in_the_same_schema_only() -> None:
+    tables = [Table(name=f"s{n % 3}.events_{n}", primary_key=["event_id"], columns=[Column(name="event_id", type="int")])
+              for n in range(naming.KeyIndex.MAX_KEYS_PER_NAME + 10)]
+    tables.append(Table(name="s1.audit", columns=[Column(name="event_id", type="int"), Column(name="note", type="text")]))
+    model = DataModel(source=SourceInfo(url="x", dialect="duckdb", scanned_at="t"), tables=tables)
+    parents = {r.parent_table for r in naming.propose(model) if r.child_table == "s1.audit"}
+    assert parents and all(p.startswith("s1.") for p in parents)

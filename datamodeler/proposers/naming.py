@@ -85,7 +85,7 @@ def propose(model: DataModel) -> list[Relationship]:
         for column in table.columns:
             if _is_own_key(table, column):
                 continue
-            for key in index.candidates(column, prefix):
+            for key in index.candidates(column, prefix, table.schema_name):
                 if key.table is table:
                     continue
                 match = match_name(column, prefix, key, table.primary_key, derived)
@@ -100,15 +100,19 @@ class KeyIndex:
     """Keys by the names a matching column could have, so each column meets a handful of keys, not all of them.
 
     ``candidates`` returns a superset of the keys ``match_name`` can accept, in the order of ``keys``: the
-    index only prunes, ``match_name`` still decides.
+    index only prunes, ``match_name`` still decides. One exception keeps big warehouses linear: a name that
+    more than ``MAX_KEYS_PER_NAME`` keys answer to (``event_id`` as the key of 3,000 fact tables) only
+    proposes parents in the child's own schema.
     """
 
     MIN_SUFFIX = 4  # match_name's shortest key name for "ends with the key name"; also its shortest token
+    MAX_KEYS_PER_NAME = 50
 
     def __init__(self, keys: list[ParentKey]):
         self.keys = keys
         self.exact: dict[str, set[int]] = {}  # whole (normalised) column name or name head -> keys
         self.prefixes: dict[str, set[int]] = {}  # a stem's leading characters (token strategy) -> keys
+        self._by_schema: dict[tuple[int, str, str | None], set[int]] = {}
         for position, key in enumerate(keys):
             stems = [s for s in key.stems if not s.startswith("last:")]
             names = set(stems) | {key.name}
@@ -121,7 +125,7 @@ class KeyIndex:
                 for end in range(self.MIN_SUFFIX, len(stem) + 1):
                     self.prefixes.setdefault(stem[:end], set()).add(position)
 
-    def candidates(self, column: Column, prefix: str | None) -> list[ParentKey]:
+    def candidates(self, column: Column, prefix: str | None, schema: str | None = None) -> list[ParentKey]:
         name = re.sub(r"\d+$", "", normalize(strip_prefix(column.name, prefix))) or normalize(column.name)
         parts = tokens(column.name)
         wanted = {name, _head(column, prefix)}
@@ -130,10 +134,19 @@ class KeyIndex:
         wanted |= {name[i:] for i in range(len(name) - self.MIN_SUFFIX + 1)}  # "ends with the key name"
         found: set[int] = set()
         for text in wanted:
-            found |= self.exact.get(text, set())
+            found |= self._bucket(self.exact, text, schema)
         for token in tokens(strip_prefix(column.name, prefix)):
-            found |= self.prefixes.get(token, set())
+            found |= self._bucket(self.prefixes, token, schema)
         return [self.keys[p] for p in sorted(found)]
+
+    def _bucket(self, index: dict[str, set[int]], text: str, schema: str | None) -> set[int]:
+        bucket = index.get(text, set())
+        if len(bucket) <= self.MAX_KEYS_PER_NAME:
+            return bucket
+        local = self._by_schema.get((id(index), text, schema))
+        if local is None:
+            local = self._by_schema[(id(index), text, schema)] = {p for p in bucket if self.keys[p].table.schema_name == schema}
+        return local
 
 
 def _twin_keys(table: Table, column: Column, key: ParentKey, strategy: str) -> bool:
