@@ -49,6 +49,7 @@ class ScanSettings:
     max_statement_chars: int = 200_000
     lineage_timeout_s: float = 10.0  # per distinct statement: parse + qualify + trace
     history_days: int = 30  # how far back live warehouse query history is read
+    duckdb_memory_limit: str = "1GB"  # DuckDB's buffer cache while profiling (its default is 80% of RAM)
 
 
 @dataclass(frozen=True)
@@ -70,6 +71,7 @@ ENV_VARS: dict[str, tuple[str, str]] = {
     "DATAMODELER_WORKERS": ("scan", "workers"),
     "DATAMODELER_LINEAGE_TIMEOUT": ("scan", "lineage_timeout_s"),
     "DATAMODELER_HISTORY_DAYS": ("scan", "history_days"),
+    "DATAMODELER_DUCKDB_MEMORY_LIMIT": ("scan", "duckdb_memory_limit"),
 }
 
 

@@ -119,8 +119,6 @@ def read_query_logs(ctx: ScanContext) -> None:
 
 def warehouse_history(ctx: ScanContext) -> Iterator[LoggedQuery]:
     """The source's own history (the last ``history_days`` where it keeps a window); unreadable history is a warning."""
-    if hasattr(ctx.source, "history_days"):
-        ctx.source.history_days = ctx.options.settings.scan.history_days
     try:
         yield from ctx.source.queries()
     except SourceError as exc:
@@ -157,7 +155,7 @@ def run_scan(options: ScanOptions, progress: Progress | None = None) -> tuple[Da
     progress = progress or SilentProgress()
     options = _with_demo_defaults(options, progress)
     previous = _previous_model(options.out)
-    source = open_source(options.url)
+    source = open_source(options.url, options.settings.scan)
     try:
         ctx = ScanContext(options=options, source=source, model=_empty_model(source), progress=progress,
                           llm_status=describe_llm(options))

@@ -137,3 +137,13 @@ def test_declared_keys_of_sample_databases_are_reproduced_exactly(datasets, name
     declared = {(fk["table"], tuple(fk["columns"]), fk["ref_table"], tuple(fk["ref_columns"])) for fk in truth["foreign_keys"]}
     crawled = {(t.name, tuple(fk.columns), fk.parent_table, tuple(fk.parent_columns)) for t in tables.values() for fk in t.foreign_keys}
     assert crawled == declared
+
+
+def test_duckdb_memory_is_capped_from_settings(duckdb_shop):
+    from datamodeler.config import ScanSettings
+    from datamodeler.errors import ConfigError
+
+    source = open_source(f"duckdb:///{duckdb_shop}", ScanSettings(duckdb_memory_limit="256MB"))
+    assert source.execute("SELECT current_setting('memory_limit')").rows[0][0] in ("244.1 MiB", "256.0 MiB", "256MB")
+    with pytest.raises(ConfigError, match="not a memory size"):
+        open_source(f"duckdb:///{duckdb_shop}", ScanSettings(duckdb_memory_limit="1GB'; DROP"))

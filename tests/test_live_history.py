@@ -209,8 +209,9 @@ def test_unreadable_history_view_is_a_warning_not_a_crash(tmp_path):
 
     options = ScanOptions(url="snowflake://ana@acme/SHOP", out=tmp_path / "m.json",
                           settings=load_settings(environ={"DATAMODELER_HISTORY_DAYS": "7"}))
+    source.configure(options.settings.scan)  # what open_source(url, settings) does
+    assert source.history_days == 7
     ctx = ScanContext(options=options, source=source, model=None, progress=SilentProgress())
     assert list(warehouse_history(ctx)) == []
-    assert source.history_days == 7
     assert len(ctx.warnings) == 1 and ctx.warnings[0].startswith("query history not read: cannot read the snowflake")
     engine.dispose()

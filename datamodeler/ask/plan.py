@@ -17,7 +17,6 @@ import re
 from dataclasses import dataclass, field, replace
 from typing import Any
 
-from sqlglot import exp
 
 from ..graph import JoinStep, build_graph
 from ..model import ASSERTED_STATUSES, DataModel, Table

@@ -6,6 +6,7 @@ from collections.abc import Callable
 
 from sqlalchemy.engine import make_url
 
+from ..config import ScanSettings
 from ..errors import SourceError
 from .base import CatalogFilter, LoggedQuery, Rows, Source
 from .bigquery import BigQuerySource
@@ -28,11 +29,17 @@ SOURCES: dict[str, Callable[[str], Source]] = {
 __all__ = ["SOURCES", "CatalogFilter", "LoggedQuery", "Rows", "Source", "open_source", "redact_url"]
 
 
-def open_source(url: str) -> Source:
-    """Open the warehouse at ``url`` read-only; any SQLAlchemy URL works, these backends have adapters."""
+def open_source(url: str, settings: ScanSettings | None = None) -> Source:
+    """Open the warehouse at ``url`` read-only; any SQLAlchemy URL works, these backends have adapters.
+
+    Sources that have settings of their own (a history window, a memory cap) take them from ``settings``.
+    """
     try:
         backend = make_url(url).get_backend_name()
     except Exception as exc:  # noqa: BLE001 - sqlalchemy raises several types for bad URLs
         raise SourceError(f"'{url}' is not a database URL", "use the form dialect+driver://user:pass@host/db, e.g. sqlite:///file.db") from exc
-    factory = SOURCES.get(backend, SQLAlchemySource)
-    return factory(url)
+    source = SOURCES.get(backend, SQLAlchemySource)(url)
+    configure = getattr(source, "configure", None)
+    if settings is not None and configure is not None:
+        configure(settings)
+    return source

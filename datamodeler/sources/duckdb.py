@@ -13,7 +13,8 @@ from collections.abc import Iterator
 
 import duckdb
 
-from ..errors import SourceError
+from ..config import ScanSettings
+from ..errors import ConfigError, SourceError
 from ..model import Column, ForeignKey, Table
 from .base import CatalogFilter, LoggedQuery, Rows
 from .sqlalchemy_source import database_file, query_error, redact_url
@@ -42,6 +43,13 @@ ORDER BY schema_name, table_name, constraint_index
 """
 
 
+def _memory_setting(value: str) -> str:
+    """A memory size such as ``1GB`` (digits, dot and letters only: it goes into a SET statement)."""
+    if not value or not all(ch.isalnum() or ch in ". " for ch in value):
+        raise ConfigError(f"duckdb_memory_limit {value!r} is not a memory size", "use e.g. 1GB or 512MB")
+    return value
+
+
 class DuckDBSource:
     """A DuckDB database file opened read-only."""
 
@@ -55,6 +63,13 @@ class DuckDBSource:
         except duckdb.Error as exc:
             raise SourceError(f"cannot open DuckDB database {self.path}: {str(exc).splitlines()[0]}") from exc
         self._lock = threading.Lock()
+
+    def configure(self, settings: ScanSettings) -> None:
+        """Cap DuckDB's buffer cache so profiling many tables keeps memory flat."""
+        try:
+            self.conn.execute(f"SET memory_limit = '{_memory_setting(settings.duckdb_memory_limit)}'")
+        except duckdb.Error as exc:
+            raise ConfigError(f"duckdb_memory_limit {settings.duckdb_memory_limit!r} is not a DuckDB memory size", "use e.g. 1GB or 512MB") from exc
 
     def catalog(self, filters: CatalogFilter) -> list[Table]:
         tables = self._tables(filters)

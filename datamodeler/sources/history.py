@@ -14,6 +14,7 @@ from typing import Any, ClassVar
 import sqlalchemy as sa
 from sqlglot import exp
 
+from ..config import ScanSettings
 from ..errors import SourceError
 from ..querylog.layout import ColumnLayout, resolve_layout
 from .base import LoggedQuery
@@ -82,6 +83,10 @@ class HistorySource(SQLAlchemySource):
     access_hint: ClassVar[str] = "grant this user read access to the warehouse's query history"
     history_days: int = HISTORY_DAYS
     history_limit: int = HISTORY_ROW_LIMIT
+
+    def configure(self, settings: ScanSettings) -> None:
+        """Read ``settings.history_days`` of history."""
+        self.history_days = settings.history_days
 
     def history_query(self) -> exp.Select:
         """The vendor's history query for this source's window and row cap."""
