@@ -29,8 +29,8 @@ def profile_stage(ctx: ScanContext) -> None:
         return
     tables = [t for t in ctx.model.tables if t.kind == "table"]
     with ctx.progress.stage("profile", total=len(tables)) as bar:
-        ctx.warnings.extend(profile_tables(ctx.source, ctx.model.tables, ctx.options.settings.scan.sample_rows, _budget(ctx)))
-        bar.advance(len(tables))
+        ctx.warnings.extend(profile_tables(ctx.source, ctx.model.tables, ctx.options.settings.scan.sample_rows, _budget(ctx),
+                                           on_table=bar.advance))
 
 
 def relationships_stage(ctx: ScanContext) -> None:

@@ -8,6 +8,7 @@ tables that do not fit are skipped and named in the returned notes. Whole tables
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
@@ -159,20 +160,38 @@ def build_top_values_query(table: Table, columns: list[Column], dialect: str, sa
     return query
 
 
-def profile_tables(source: ExecutingSource, tables: list[Table], sample_rows: int, budget: Budget) -> list[str]:
-    """Fill ``Column.profile`` and ``Column.pii`` for every table that fits the budget; return notes on what was skipped."""
+def profile_tables(source: ExecutingSource, tables: list[Table], sample_rows: int, budget: Budget,
+                   on_table: Callable[[], None] | None = None) -> list[str]:
+    """Fill ``Column.profile`` and ``Column.pii`` for every table that fits the budget (smallest first);
+    return notes on what was skipped: one per failed table, one line for all that the budget left out."""
     notes: list[str] = []
-    for table in sorted((t for t in tables if t.kind == "table"), key=lambda t: t.row_count or 0):
+    ordered = sorted((t for t in tables if t.kind == "table"), key=lambda t: t.row_count or 0)
+    for done, table in enumerate(ordered):
+        if budget.timeout() is None:
+            notes.append(_budget_note(ordered[done:], len(ordered), budget))
+            break
         note = profile_table(source, table, sample_rows, budget)
         if note:
             notes.append(note)
+        if on_table:
+            on_table()
+    _classify_pii(tables)
+    return notes
+
+
+def _budget_note(left_out: list[Table], total: int, budget: Budget) -> str:
+    names = ", ".join(t.name for t in left_out[:5]) + (", …" if len(left_out) > 5 else "")
+    return (f"profile: budget of {budget.total_s:g}s spent; {len(left_out)} of {total} tables not profiled "
+            f"(smallest first: {names}); raise [scan] profile_budget_s to profile them")
+
+
+def _classify_pii(tables: list[Table]) -> None:
     for table in tables:
         for column in table.columns:
             if column.pii is None:
                 column.pii = classify_column(column.name, column.type, _value_examples(column))
             if column.pii and column.profile is not None:
                 column.profile.min = column.profile.max = None  # keep personal values out of the model file
-    return notes
 
 
 def profile_table(source: ExecutingSource, table: Table, sample_rows: int, budget: Budget) -> str | None:
