@@ -24,32 +24,11 @@ import sqlglot
 from sqlglot import exp
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from datamodeler.ask.linking import link_question  # noqa: E402
-from datamodeler.model import Column, DataModel, Relationship, SourceInfo, Table  # noqa: E402
-
-SPIDER_TYPES = {"number": "NUMERIC", "text": "TEXT", "time": "TIMESTAMP", "boolean": "BOOLEAN", "others": "OTHER"}
-
-
-def spider_model(db: dict) -> DataModel:
-    """A schema-only model from one tables.json entry: names, types, primary keys, FKs as declared relationships."""
-    names = db["table_names_original"]
-    tables = [Table(name=name) for name in names]
-    for (table_index, name), type_ in zip(db["column_names_original"], db["column_types"]):
-        if table_index >= 0:
-            tables[table_index].columns.append(Column(name=name, type=SPIDER_TYPES.get(type_, type_)))
-    for pk in db["primary_keys"]:
-        for index in pk if isinstance(pk, list) else [pk]:
-            table_index, name = db["column_names_original"][index]
-            tables[table_index].primary_key.append(name)
-    relationships = []
-    for child, parent in db["foreign_keys"]:
-        (child_table, child_column), (parent_table, parent_column) = db["column_names_original"][child], db["column_names_original"][parent]
-        relationships.append(Relationship(child_table=names[child_table], child_columns=[child_column], parent_table=names[parent_table],
-                                          parent_columns=[parent_column], status="declared", confidence=1.0, sources=["declared"]))
-    return DataModel(source=SourceInfo(url=f"spider:{db['db_id']}", dialect="sqlite", scanned_at="benchmark"),
-                     tables=tables, relationships=relationships)
-
+from spider import spider_model  # noqa: E402
+from datamodeler.model import DataModel  # noqa: E402
 
 def gold_tables(sql: str, model: DataModel) -> set[str]:
     """The model tables the gold SQL reads (CTE names and unknown names left out)."""
@@ -99,7 +78,7 @@ def evaluate(datasets: Path, verbose: bool = False) -> dict[str, tuple[int, Reca
     results: dict[str, tuple[int, Recall]] = {}
     for item in json.loads((spider / "dev.json").read_text()):
         db_id = item["db_id"]
-        model = models.get(db_id) or models.setdefault(db_id, spider_model(schemas[db_id]))
+        model = models.get(db_id) or models.setdefault(db_id, spider_model(schemas[db_id], declared_fks=True))
         gold = gold_tables(item["query"], model)
         ranked = [t.name for t in link_question(item["question"], model).tables]
         results.setdefault(db_id, (len(model.tables), Recall()))[1].add(ranked, gold)

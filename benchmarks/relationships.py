@@ -20,13 +20,15 @@ from dataclasses import dataclass
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from datamodeler.keys import infer_primary_keys  # noqa: E402
-from datamodeler.model import ASSERTED_STATUSES, Column, DataModel, SourceInfo, Table  # noqa: E402
+from datamodeler.model import ASSERTED_STATUSES, DataModel, SourceInfo  # noqa: E402
 from datamodeler.naming import singular  # noqa: E402
 from datamodeler.profile import Budget, profile_tables  # noqa: E402
 from datamodeler.relationships import discover_relationships  # noqa: E402
 from datamodeler.sources import CatalogFilter, open_source  # noqa: E402
+from spider import spider_model  # noqa: E402
 
 Pair = tuple[str, str, str, str]
 SAMPLE_DATABASES = {"chinook": "Chinook_Sqlite.sqlite", "northwind": "northwind.db", "sakila": "sakila.db"}
@@ -140,23 +142,6 @@ def run_sample_database(folder: Path, keep_primary_keys: bool, workdir: Path) ->
 
 
 # -- Spider --------------------------------------------------------------------------------------
-
-SPIDER_TYPES = {"number": "NUMERIC", "text": "TEXT", "time": "TIMESTAMP", "boolean": "BOOLEAN", "others": "OTHER"}
-
-
-def spider_model(db: dict) -> DataModel:
-    """A schema-only model from one Spider tables.json entry (names, types, declared primary keys)."""
-    tables = [Table(name=name) for name in db["table_names_original"]]
-    for index, ((table_index, name), type_) in enumerate(zip(db["column_names_original"], db["column_types"])):
-        if table_index >= 0:
-            tables[table_index].columns.append(Column(name=name, type=SPIDER_TYPES.get(type_, type_)))
-    for pk in db["primary_keys"]:
-        for index in pk if isinstance(pk, list) else [pk]:
-            table_index, name = db["column_names_original"][index]
-            tables[table_index].primary_key.append(name)
-            tables[table_index].primary_key_source = "declared"
-    return DataModel(source=SourceInfo(url=f"spider:{db['db_id']}", dialect="sqlite", scanned_at="benchmark"), tables=tables)
-
 
 def spider_truth(db: dict) -> set[Pair]:
     names, cols = db["table_names_original"], db["column_names_original"]

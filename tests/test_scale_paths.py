@@ -66,7 +66,7 @@ def test_key_index_finds_what_the_full_comparison_finds() -> None:
 @pytest.mark.skipif(not SPIDER.exists(), reason="../shared/datasets absent")
 def test_key_index_matches_the_full_comparison_on_spider() -> None:
     sys.path.insert(0, str(ROOT / "benchmarks"))
-    from relationships import spider_model
+    from spider import spider_model
 
     for db in json.loads(SPIDER.read_text()):
         model = spider_model(db)
