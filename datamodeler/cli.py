@@ -266,6 +266,38 @@ def diff(
 
 @app.command()
 @handle_errors
+def check(
+    model: ModelOption = DEFAULT_MODEL_PATH,
+    query_log: Annotated[list[Path], typer.Option("--query-log", "-q", help="Query log file, folder or glob to replay (.sql, .jsonl, .csv); repeatable. Default: the joins the scan recorded in the model.")] = [],
+    min_explained: Annotated[Optional[float], typer.Option("--min-explained", min=0.0, max=1.0, help="Exit 3 when the share of join executions explained by verified relationships is below this (0..1).")] = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Replay sample queries against the model: joins explained, documentation coverage, contradictions.
+
+    Each distinct join is explained (a declared, verified or accepted relationship fits), plausible, contradicted (only a rejected one fits) or unexplained (a candidate the model missed); shares are weighted by executions.
+
+    Exit codes: 0 checked, 1 error (missing model or log), 3 explained share below --min-explained (for CI gates).
+
+    Examples:
+
+      datamodeler check                                     # the joins the scan recorded
+
+      datamodeler check -q logs/last_week.jsonl --min-explained 0.9
+
+      datamodeler check --json | jq '.joins.unexplained[:5]'
+    """
+    from .check import check_model
+    from .querylog import read_logs
+    from .render import check_view
+    from .store import load_model
+
+    report = check_model(load_model(model), read_logs(query_log) if query_log else None)
+    print(json.dumps(report.to_dict(), indent=2)) if as_json else stdout.print(check_view(report))
+    raise typer.Exit(3 if report.below(min_explained) else 0)
+
+
+@app.command()
+@handle_errors
 def ask(
     question: Annotated[Optional[str], typer.Argument(help="The question, in plain words; omit for an interactive prompt.")] = None,
     url: Annotated[Optional[str], typer.Argument(help="Warehouse URL for --run (default: the model's source; pass it when it needs a password).")] = None,

@@ -200,3 +200,41 @@ def ask_prompt(console: Console, answer_question: Any, show: Any, recoverable: t
             continue
         answered += 1
     return answered
+
+
+VERDICT_STYLE = {"explained": "green", "plausible": "yellow", "contradicted": "red", "unexplained": "magenta"}
+
+
+def check_view(report: Any, max_joins: int = 10) -> Group:
+    """A ``check.CheckReport``: join shares by verdict, documentation coverage, unexplained joins, contradictions."""
+    replay, docs = report.joins, report.documentation
+    grid = Table.grid(padding=(0, 2))
+    q = replay.queries
+    replayed = "the query log" if replay.source == "query_log" else "the model's recorded joins"
+    grid.add_row("replayed", f"{replayed}: {q.total} statements, {q.distinct} distinct, {q.parsed} parsed, {q.failed} failed")
+    executions, shares = replay.executions, replay.shares
+    for verdict, style in VERDICT_STYLE.items():
+        share = "–" if shares[verdict] is None else f"{shares[verdict]:.1%}"
+        distinct = sum(1 for j in replay.joins if j.verdict == verdict)
+        grid.add_row(f"joins {verdict}", f"[{style}]{share}[/] of join executions ({executions[verdict]}; {distinct} distinct)")
+    grid.add_row("documented tables", _coverage_text(docs.tables_documented, docs.tables, docs.table_share, docs.table_sources))
+    grid.add_row("documented columns", _coverage_text(docs.columns_documented, docs.columns, docs.column_share, docs.column_sources))
+    grid.add_row("contradictions", str(len(report.contradictions)))
+    parts: list[Any] = [Panel(grid, title="datamodeler check", expand=False)]
+    missed = replay.unexplained(max_joins)
+    if missed:
+        joins = Table(box=None, padding=(0, 1), title="Joins the model does not explain (most executed first)", title_justify="left")
+        for column in ("runs", "join", "verdict", "relationship"):
+            joins.add_column(column, overflow="fold")
+        for j in missed:
+            joins.add_row(str(j.count), escape(j.label), f"[{VERDICT_STYLE[j.verdict]}]{j.verdict}[/]", j.relationship or "")
+        parts.append(joins)
+    if report.contradictions:
+        parts.append("[bold]Contradictions[/]")
+        parts.extend(f"  [red]{c.kind}[/] {escape(c.label)}: {escape(c.detail)}" for c in report.contradictions)
+    return Group(*parts)
+
+
+def _coverage_text(documented: int, total: int, share: float | None, sources: dict[str, int]) -> str:
+    by_source = ", ".join(f"{source} {n}" for source, n in sources.items())
+    return f"{documented} of {total}" + (f" ({share:.0%})" if share is not None else "") + (f"  [dim]{by_source}[/]" if by_source else "")

@@ -11,7 +11,7 @@ PACKAGE = Path(__file__).resolve().parents[1] / "datamodeler"
 TERMINAL_ONLY = {"typer", "rich"}
 CORE_FORBIDDEN = {"typer", "rich", "openai", "sqlalchemy"}
 CORE = ["model.py", "errors.py", "store.py", "config.py", "lineage", "graph.py", "proposers", "verifiers", "exporters",
-        "entities.py", "subgraph.py", "profile.py", "ask"]
+        "entities.py", "subgraph.py", "profile.py", "ask", "check.py"]
 
 
 def imported_roots(path: Path) -> set[str]:
