@@ -7,7 +7,10 @@ import shutil
 import signal
 import subprocess
 import sys
+import time
 from pathlib import Path
+
+import pytest
 
 
 def test_ctrl_c_mid_scan_keeps_the_previous_model(demo_env, tmp_path):
@@ -27,3 +30,31 @@ def test_ctrl_c_mid_scan_keeps_the_previous_model(demo_env, tmp_path):
     assert "Traceback" not in rest
     assert out.read_text() == before
     assert [p.name for p in tmp_path.iterdir()] == ["datamodel.json"]
+
+
+@pytest.mark.parametrize("delay", [0.2, 0.4, 0.6, 1.0])
+def test_ctrl_c_during_parallel_lineage_stops_promptly(demo_env, tmp_path, delay):
+    """Ctrl-C reaches the whole process group, lineage workers included: no hang (even while the worker pool
+    starts, where an interrupted worker used to leave the pool waiting forever), no worker tracebacks."""
+    script = shutil.which("datamodeler", path=str(Path(sys.executable).parent))
+    log = tmp_path / "many.sql"
+    log.write_text("".join(f"SELECT m.member_id AS a{i}, count(*) AS n{i} FROM crm.members m "
+                           "JOIN crm.profiles p ON p.member_id = m.member_id GROUP BY 1;\n" for i in range(3000)))
+    out = tmp_path / "datamodel.json"
+    env = {**os.environ, "NO_COLOR": "1", "DATAMODELER_WORKERS": "2"}
+    child = subprocess.Popen([script, "scan", "-q", str(log), "--out", str(out)], stderr=subprocess.PIPE,
+                             stdout=subprocess.PIPE, text=True, env=env, start_new_session=True)
+    for line in child.stderr:  # the query-log line is printed when reading ends and lineage starts
+        if "read query logs" in line:
+            break
+    time.sleep(delay)
+    os.killpg(child.pid, signal.SIGINT)  # what a terminal's Ctrl-C does
+    try:
+        _, rest = child.communicate(timeout=30)
+    except subprocess.TimeoutExpired:
+        os.killpg(child.pid, signal.SIGKILL)
+        child.communicate()
+        pytest.fail(f"scan hung after Ctrl-C {delay}s into lineage")
+    assert child.returncode == 130, rest
+    assert "Traceback" not in rest and "KeyboardInterrupt" not in rest
+    assert not out.exists()

@@ -94,20 +94,43 @@ def _run_parallel(items: Sequence[Item], catalog: CatalogIndex, dialect: str | N
     size = max(8, len(items) // (workers * 8))
     chunks = [list(items[i : i + size]) for i in range(0, len(items), size)]
     context = multiprocessing.get_context("forkserver" if "forkserver" in multiprocessing.get_all_start_methods() else "spawn")
+    _start_forkserver_deaf_to_ctrl_c(context)
+    pool = ProcessPoolExecutor(workers, mp_context=context, initializer=_start_worker, initargs=(catalog, dialect, timeout_s))
     try:
-        with ProcessPoolExecutor(workers, mp_context=context, initializer=_start_worker, initargs=(catalog, dialect, timeout_s)) as pool:
-            for chunk_results in pool.map(_analyze_chunk, chunks):
-                yield from chunk_results
-                if on_done:
-                    on_done(len(chunk_results))
+        for chunk_results in pool.map(_analyze_chunk, chunks):
+            yield from chunk_results
+            if on_done:
+                on_done(len(chunk_results))
     except BrokenProcessPool:  # a worker died (out of memory?): finish in this process
         yield from _run_round(items, catalog, dialect, 1, timeout_s, None)
+    finally:
+        # On Ctrl-C (or any error) drop the queued chunks; workers ignore SIGINT, so they finish the
+        # chunk at hand and exit instead of dying mid-write and leaving the pool waiting forever.
+        pool.shutdown(wait=True, cancel_futures=True)
 
 
 _WORKER: dict[str, object] = {}
 
 
+def _start_forkserver_deaf_to_ctrl_c(context: multiprocessing.context.BaseContext) -> None:
+    """Start the fork server with SIGINT ignored, so every worker it forks ignores Ctrl-C from birth.
+
+    A worker interrupted while it starts prints a stray traceback, or leaves the pool waiting forever;
+    ignoring SIGINT only in the worker initializer leaves that window open.
+    """
+    if context.get_start_method() != "forkserver" or threading.current_thread() is not threading.main_thread():
+        return
+    from multiprocessing import forkserver
+
+    previous = signal.signal(signal.SIGINT, signal.SIG_IGN)
+    try:
+        forkserver.ensure_running()
+    finally:
+        signal.signal(signal.SIGINT, previous)
+
+
 def _start_worker(catalog: CatalogIndex, dialect: str | None, timeout_s: float) -> None:
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the parent's to handle
     _WORKER["analyzer"] = StatementAnalyzer(catalog, dialect)
     _WORKER["timeout_s"] = timeout_s
 
