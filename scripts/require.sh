@@ -18,5 +18,5 @@ require_tool() {
     apt-get update -qq >/dev/null
     export DATAMODELER_APT_UPDATED=1
   fi
-  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "$@" >/dev/null
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "$@" >/dev/null
 }
