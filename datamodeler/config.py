@@ -33,6 +33,7 @@ class LLMSettings:
     model: str = "gpt-4o-mini"
     timeout_s: float = 60.0
     max_retries: int = 1
+    concurrency: int = 4  # requests in flight at once (one per entity batch)
 
     @property
     def configured(self) -> bool:
@@ -66,6 +67,7 @@ ENV_VARS: dict[str, tuple[str, str]] = {
     "DATAMODELER_LLM_API_KEY": ("llm", "api_key"),
     "DATAMODELER_LLM_MODEL": ("llm", "model"),
     "DATAMODELER_LLM_TIMEOUT": ("llm", "timeout_s"),
+    "DATAMODELER_LLM_CONCURRENCY": ("llm", "concurrency"),
     "DATAMODELER_SAMPLE_ROWS": ("scan", "sample_rows"),
     "DATAMODELER_STATEMENT_TIMEOUT": ("scan", "statement_timeout_s"),
     "DATAMODELER_WORKERS": ("scan", "workers"),

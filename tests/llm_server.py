@@ -39,6 +39,8 @@ class LLMServer:
         self.responder = responder
         self.bodies: list[str] = []
         self.lock = threading.Lock()
+        self.in_flight = 0
+        self.max_in_flight = 0  # the most requests the server was answering at the same moment
         self._httpd = ThreadingHTTPServer(("127.0.0.1", 0), _handler_for(self))
         self._httpd.daemon_threads = True
         self._thread = threading.Thread(target=self._httpd.serve_forever, daemon=True)
@@ -82,7 +84,12 @@ def _handler_for(server: LLMServer) -> type[BaseHTTPRequestHandler]:
                 server.bodies.append(body)
             request = json.loads(body)
             reply = server.responder(request)
+            with server.lock:
+                server.in_flight += 1
+                server.max_in_flight = max(server.max_in_flight, server.in_flight)
             time.sleep(reply.delay_s)
+            with server.lock:
+                server.in_flight -= 1
             if reply.status != 200:
                 self._send(reply.status, {"error": {"message": reply.error, "type": "server_error", "code": None}})
                 return

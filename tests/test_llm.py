@@ -178,7 +178,8 @@ def shop(tmp_path, monkeypatch):
     conn.close()
     monkeypatch.chdir(tmp_path)
     monkeypatch.setenv("DATAMODELER_HOME", str(tmp_path / "home"))
-    (tmp_path / "datamodeler.toml").write_text("[llm]\nmax_retries = 0\ntimeout_s = 0.5\n")
+    # one request at a time, so the failure tests can count requests exactly
+    (tmp_path / "datamodeler.toml").write_text("[llm]\nmax_retries = 0\ntimeout_s = 0.5\nconcurrency = 1\n")
     return path
 
 
@@ -357,3 +358,26 @@ def test_llm_package_imports_openai_only_in_the_client():
     for path in sorted((PACKAGE / "llm").glob("*.py")):
         forbidden = {"typer", "rich", "sqlalchemy"} | ({"openai"} if path.name != "client.py" else set())
         assert not _imports(path) & forbidden, path.name
+
+
+def test_batches_are_asked_concurrently_and_kept_in_order():
+    from datamodeler.model import DataModel, Entity, SourceInfo, Table
+    from datamodeler.proposers.llm import TASKS, propose
+
+    tables = [Table(name=f"t{i}", columns=[Column(name="id", type="INTEGER")]) for i in range(6)]
+    entities = [Entity(name=f"E{i}", tables=[f"t{i}"]) for i in range(6)]
+    model = DataModel(source=SourceInfo(url="x", dialect="sqlite", scanned_at="t"), tables=tables, entities=entities)
+
+    def describe(request: dict[str, Any]) -> Reply:
+        data = data_block(request)
+        if "tables" not in data:  # a propose_relationships request
+            return Reply('{"relationships": []}', delay_s=0.3)
+        table = data["tables"][0]["table"]
+        return Reply(json.dumps({"tables": [{"table": table, "description": f"about {table}", "columns": []}]}), delay_s=0.3)
+
+    with LLMServer(describe) as server:
+        client = OpenAIClient(LLMSettings(base_url=server.url, model="m", max_retries=0))
+        templates = {task: load_template(task) for task in TASKS}
+        proposals = propose(model, client, templates, concurrency=3)
+    assert server.max_in_flight == 3
+    assert [p.table for p in proposals if p.kind == "table_description"] == [f"t{i}" for i in range(6)]

@@ -7,6 +7,8 @@ changes the messages and so misses the cache. Unreadable or stale entries are tr
 
 from __future__ import annotations
 
+import threading
+
 import hashlib
 import json
 import os
@@ -44,15 +46,18 @@ class CachedClient:
         self.directory = Path(directory)
         self.hits = 0
         self.misses = 0
+        self._lock = threading.Lock()
 
     def complete_json(self, messages: list[Message], schema_name: str) -> dict[str, Any]:
         key = cache_key(self.model, messages, schema_name)
         cached = self._read(key, schema_name)
         if cached is not None:
-            self.hits += 1
+            with self._lock:
+                self.hits += 1
             return cached
         answer = self.inner.complete_json(messages, schema_name)
-        self.misses += 1
+        with self._lock:
+            self.misses += 1
         self._write(key, schema_name, answer)
         return answer
 

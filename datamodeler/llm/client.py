@@ -17,6 +17,8 @@ Example::
 
 from __future__ import annotations
 
+import threading
+
 import json
 import re
 from typing import Any, Protocol
@@ -56,6 +58,7 @@ class OpenAIClient:
         self.requests = 0
         self._client = client if client is not None else _openai_client(settings)
         self._formats = list(RESPONSE_FORMATS)
+        self._lock = threading.Lock()  # batches are asked from several threads at once
 
     @property
     def endpoint(self) -> str:
@@ -84,19 +87,26 @@ class OpenAIClient:
         import openai
 
         while True:
-            response_format = self._formats[0]
-            try:
+            with self._lock:
+                response_format = self._formats[0]
                 self.requests += 1
+            try:
                 response = self._client.chat.completions.create(
                     model=self.model, messages=messages, **response_format_arguments(response_format, schema_name))
             except openai.BadRequestError as exc:
-                if len(self._formats) > 1:
-                    self._formats.pop(0)
+                if self._fall_back_from(response_format):
                     continue
                 raise LLMError(f"{self.endpoint} refused the request for {self.model}: {_first_line(exc.message)}", HINT) from None
             except openai.OpenAIError as exc:
                 raise self._error(exc) from None
             return _content(response)
+
+    def _fall_back_from(self, refused: Any) -> bool:
+        """Drop a refused response format (once, whichever thread saw it first); False when none is left."""
+        with self._lock:
+            if self._formats[0] == refused and len(self._formats) > 1:
+                self._formats.pop(0)
+            return self._formats[0] != refused
 
     def _error(self, exc: Exception) -> LLMError:
         """A precise ``LLMError`` for a failed request (the openai client has already retried what it retries)."""

@@ -35,7 +35,7 @@ def llm_stage(ctx: ScanContext) -> None:
         client = CachedClient(OpenAIClient(settings), default_cache_dir(ctx.options.out))
         try:
             templates = {task: load_template(task) for task in TASKS}
-            proposals = propose(ctx.model, client, templates, on_batch=bar.advance)
+            proposals = propose(ctx.model, client, templates, on_batch=bar.advance, concurrency=settings.concurrency)
         except LLMError as exc:
             ctx.warnings.append(f"LLM failed: {exc.message}; deterministic evidence only")
             ctx.llm_status = f"failed ({settings.model}): {exc.message}; deterministic evidence only"

@@ -7,7 +7,11 @@ answers say as unverified ``Proposal`` records, hallucinations included: ``verif
 
 from __future__ import annotations
 
+import functools
+import itertools
+from collections import deque
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 from ..llm.client import LLMClient
@@ -20,19 +24,32 @@ TASKS = ("describe_entities", "propose_relationships")
 
 
 def propose(model: DataModel, client: LLMClient, templates: dict[str, Template],
-            on_batch: Callable[[], None] | None = None) -> list[Proposal]:
-    """Every proposal of every batch (``templates`` by task name; ``on_batch`` is called after each batch)."""
+            on_batch: Callable[[], None] | None = None, concurrency: int = 1) -> list[Proposal]:
+    """Every proposal of every batch, in batch order (``templates`` by task name; ``on_batch`` is called after
+    each batch). Up to ``concurrency`` batches are asked at once; the first ``LLMError`` stops the rest."""
     references, parents = live_references(model), parent_keys(model)
+    ask = functools.partial(_propose_batch, client=client, templates=templates, references=references, parents=parents)
+    batches = iter(entity_batches(model))
     proposals: list[Proposal] = []
-    for batch in entity_batches(model):
-        messages = describe_entities_messages(batch, templates["describe_entities"], references)
-        proposals.extend(docs_proposals(client.complete_json(messages, "describe_entities")))
-        ideas = propose_relationships_messages(batch, templates["propose_relationships"], references, parents)
-        if ideas is not None:
-            proposals.extend(relationship_proposals(client.complete_json(ideas, "propose_relationships")))
-        if on_batch is not None:
-            on_batch()
+    with ThreadPoolExecutor(max_workers=max(1, concurrency), thread_name_prefix="llm") as pool:
+        window = deque(pool.submit(ask, batch) for batch in itertools.islice(batches, max(1, concurrency)))
+        while window:
+            proposals.extend(window.popleft().result())  # an LLMError here stops submitting more
+            if on_batch is not None:
+                on_batch()
+            if (batch := next(batches, None)) is not None:
+                window.append(pool.submit(ask, batch))
     return proposals
+
+
+def _propose_batch(batch: Any, client: LLMClient, templates: dict[str, Template], references: Any, parents: Any) -> list[Proposal]:
+    """The docs request for one entity batch, and the relationships request when it has open references."""
+    messages = describe_entities_messages(batch, templates["describe_entities"], references)
+    found = docs_proposals(client.complete_json(messages, "describe_entities"))
+    ideas = propose_relationships_messages(batch, templates["propose_relationships"], references, parents)
+    if ideas is not None:
+        found.extend(relationship_proposals(client.complete_json(ideas, "propose_relationships")))
+    return found
 
 
 def docs_proposals(answer: dict[str, Any]) -> list[Proposal]:
