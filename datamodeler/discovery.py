@@ -15,6 +15,7 @@ from .relationships import discover_relationships
 
 if TYPE_CHECKING:
     from .scan import ScanContext
+    from .sources.base import Source
 
 
 def _budget(ctx: ScanContext) -> Budget:
@@ -23,9 +24,14 @@ def _budget(ctx: ScanContext) -> Budget:
     return Budget(total_s=scan.profile_budget_s, statement_s=scan.statement_timeout_s)
 
 
+def data_checks(ctx: ScanContext) -> tuple[Source | None, Budget | None]:
+    """The source and a fresh budget for checks on the data, or ``(None, None)`` when the scan does not profile."""
+    return (ctx.source, _budget(ctx)) if ctx.options.profile else (None, None)
+
+
 def profile_stage(ctx: ScanContext) -> None:
-    """Pushed-down profiling of every table (sampled, time-boxed); skipped with ``--no-profile``."""
-    if not getattr(ctx.options, "profile", True):
+    """Pushed-down profiling of every table (sampled, time-boxed); skipped when ``ScanOptions.profile`` is off."""
+    if not ctx.options.profile:
         return
     tables = [t for t in ctx.model.tables if t.kind == "table"]
     with ctx.progress.stage("profile", total=len(tables)) as bar:
@@ -35,12 +41,10 @@ def profile_stage(ctx: ScanContext) -> None:
 
 def relationships_stage(ctx: ScanContext) -> None:
     """Primary keys, then relationship candidates from every source, verified on the data and scored."""
-    profiled = getattr(ctx.options, "profile", True)
     with ctx.progress.stage("relationships") as bar:
-        budget = _budget(ctx) if profiled else None
-        infer_primary_keys(ctx.source if profiled else None, ctx.model.tables, budget)
-        ctx.model.relationships = discover_relationships(
-            ctx.model, ctx.source if profiled else None, ctx.options.settings.scan.sample_rows, budget)
+        source, budget = data_checks(ctx)
+        infer_primary_keys(source, ctx.model.tables, budget)
+        ctx.model.relationships = discover_relationships(ctx.model, source, ctx.options.settings.scan.sample_rows, budget)
         bar.advance(len(ctx.model.relationships))
 
 

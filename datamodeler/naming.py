@@ -132,11 +132,6 @@ def role_words(name: str) -> list[str]:
     return found
 
 
-def camel_to_words(name: str) -> str:
-    """``FilmActor`` -> ``film actor`` (for display)."""
-    return " ".join(tokens(name))
-
-
 def entity_name(table_short_name: str) -> str:
     """A business-entity name for a table: ``order_details`` -> ``OrderDetail``, ``dim_customers`` -> ``Customer``."""
     parts = tokens(table_short_name)

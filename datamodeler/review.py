@@ -8,9 +8,6 @@ from collections.abc import Iterable
 from .errors import ConfigError, NotFoundError
 from .model import DataModel, Evidence, Relationship
 
-REVIEWABLE = ("plausible", "verified", "rejected", "accepted", "declared")
-
-
 def apply_decisions(model: DataModel, accept: Iterable[str] = (), reject: Iterable[str] = (), by: str | None = None) -> list[Relationship]:
     """Mark relationships ``accepted`` / ``rejected``; returns the changed ones. Unknown ids raise ``NotFoundError``."""
     accept, reject = list(accept), list(reject)

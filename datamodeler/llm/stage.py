@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING
 
 from ..errors import LLMError
 from ..model import Proposal
-from ..profile import Budget
+from ..discovery import data_checks
 from ..proposers.llm import TASKS, propose
 from ..verifiers.checks import VerifyContext
 from ..verifiers.proposals import verify_proposals
@@ -56,7 +56,5 @@ def describe_outcome(model_name: str, proposals: list[Proposal], client: CachedC
 
 def _verify_context(ctx: ScanContext) -> VerifyContext:
     """Relationship proposals are checked on the data like other candidates (when the scan profiles)."""
-    scan = ctx.options.settings.scan
-    profiled = getattr(ctx.options, "profile", True)
-    budget = Budget(total_s=scan.profile_budget_s, statement_s=scan.statement_timeout_s) if profiled else None
-    return VerifyContext(model=ctx.model, source=ctx.source if profiled else None, sample_rows=scan.sample_rows, budget=budget)
+    source, budget = data_checks(ctx)
+    return VerifyContext(model=ctx.model, source=source, sample_rows=ctx.options.settings.scan.sample_rows, budget=budget)
