@@ -51,7 +51,6 @@ def _sqlglot_dialect(backend: str) -> str:
 class SQLAlchemySource:
     """A warehouse reached through SQLAlchemy; subclasses make access read-only per backend."""
 
-    default_schema_name: str | None = None
     driver_package: str | None = None  # the pip package with this backend's SQLAlchemy dialect, for the hint
 
     def __init__(self, url: str, engine: Engine | None = None):
