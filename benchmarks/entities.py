@@ -24,7 +24,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from datamodeler.entities import assign_roles, group_entities  # noqa: E402
+from datamodeler.discovery.entities import assign_roles, group_entities  # noqa: E402
 from datamodeler.model import DataModel  # noqa: E402
 
 REPO = Path(__file__).resolve().parents[1]

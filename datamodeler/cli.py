@@ -14,9 +14,9 @@ from rich.console import Console
 
 from . import __version__
 from .config import load_settings, with_overrides
-from .diagram import COLUMN_MODES
+from .export.diagram import COLUMN_MODES
 from .errors import DatamodelerError
-from .exporters import DIAGRAM_FORMATS, DOCS_FORMATS
+from .export.formats import DIAGRAM_FORMATS, DOCS_FORMATS
 from .querylog import parse_log_columns
 from .scan import ScanOptions, run_scan
 from .sources import CatalogFilter
@@ -172,7 +172,7 @@ def erd(
 
       datamodeler erd --format dot --out erd/                 # large models: one diagram per part + index.md
     """
-    from .erd import ErdOptions
+    from .export.erd import ErdOptions
     from .export import run_erd
 
     options = ErdOptions(entity=entity, table=table, schema=schema, depth=depth, columns=columns,  # type: ignore[arg-type]

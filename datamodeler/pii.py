@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 
-from .naming import tokens
+from .identifiers import tokens
 
 _NAME_RULES: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("email", ("email", "mail", "emailaddress", "e_mail")),

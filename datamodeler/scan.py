@@ -9,68 +9,19 @@ from __future__ import annotations
 
 import itertools
 import time
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
-from dataclasses import dataclass, field
+from collections.abc import Iterator
+from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any
 
-from .config import Settings, load_settings
-from .discovery import entities_stage, profile_stage, relationships_stage
+from .discovery.stages import entities_stage, profile_stage, relationships_stage
 from .errors import ModelFileError, SourceError
 from .llm.stage import llm_stage
 from .model import DataModel, SourceInfo
-from .sources import CatalogFilter, LoggedQuery, Source, open_source
-from .store import DEFAULT_MODEL_PATH, load_model, merge_decisions, save_model
-
-
-class Progress(Protocol):
-    """Where stages report progress; the CLI passes a rich implementation."""
-
-    def stage(self, name: str, total: int | None = None) -> Any:
-        """A context manager whose value has ``advance(n=1)``."""
-        ...
-
-
-class _Silent:
-    def advance(self, n: int = 1) -> None:
-        pass
-
-
-class SilentProgress:
-    """Progress that shows nothing (library use, tests)."""
-
-    @contextmanager
-    def stage(self, name: str, total: int | None = None) -> Iterator[_Silent]:
-        yield _Silent()
-
-
-@dataclass
-class ScanOptions:
-    url: str | None = None
-    query_logs: list[Path] = field(default_factory=list)
-    log_columns: dict[str, str] = field(default_factory=dict)  # e.g. {"query": "sql_body"} for .jsonl/.csv logs
-    out: Path = DEFAULT_MODEL_PATH
-    use_llm: bool = True
-    filters: CatalogFilter = field(default_factory=CatalogFilter)
-    history: bool = True
-    profile: bool = True
-    settings: Settings = field(default_factory=load_settings)
-
-
-@dataclass
-class ScanContext:
-    """What the stages share: options, the open source, the model being built and running counts."""
-
-    options: ScanOptions
-    source: Source
-    model: DataModel
-    progress: Progress
-    shapes: Any = None  # lineage.shapes.ShapeCollector: the log folded into distinct statement shapes
-    timings: dict[str, float] = field(default_factory=dict)
-    warnings: list[str] = field(default_factory=list)
-    llm_status: str = "not used"
+from .scan_context import Progress, ScanContext, ScanOptions, SilentProgress, Stage
+from .sources import LoggedQuery, Source, open_source
+from .store import load_model, merge_decisions, save_model
 
 
 @dataclass
@@ -93,8 +44,6 @@ class ScanSummary:
     warnings: list[str]
     top_relationships: list[dict[str, Any]]
 
-
-Stage = tuple[str, Callable[[ScanContext], None]]
 
 
 def crawl_catalog(ctx: ScanContext) -> None:

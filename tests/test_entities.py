@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from datamodeler.entities import assign_roles, group_entities
+from datamodeler.discovery.entities import assign_roles, group_entities
 from datamodeler.model import Column, DataModel, LineageEdge, QueryShape, QueryStats, Relationship, SourceInfo, Table
 
 TRUTH = json.loads((Path(__file__).resolve().parents[1] / "examples" / "streaming" / "relationships.json").read_text())

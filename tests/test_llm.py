@@ -362,7 +362,7 @@ def test_llm_package_imports_openai_only_in_the_client():
 
 def test_batches_are_asked_concurrently_and_kept_in_order():
     from datamodeler.model import DataModel, Entity, SourceInfo, Table
-    from datamodeler.proposers.llm import TASKS, propose
+    from datamodeler.llm.propose import TASKS, propose
 
     tables = [Table(name=f"t{i}", columns=[Column(name="id", type="INTEGER")]) for i in range(6)]
     entities = [Entity(name=f"E{i}", tables=[f"t{i}"]) for i in range(6)]

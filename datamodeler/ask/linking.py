@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ..model import DataModel, Table
-from ..naming import column_prefix, singular, strip_prefix, tokens
+from ..identifiers import column_prefix, singular, strip_prefix, tokens
 
 STOPWORDS = frozenset("""
 a an the of in on at to for from by with and or not no is are was were be been being do does did have has had

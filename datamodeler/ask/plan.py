@@ -20,7 +20,7 @@ from typing import Any
 
 from ..graph import JoinStep, build_graph
 from ..model import ASSERTED_STATUSES, DataModel, Table
-from ..naming import tokens
+from ..identifiers import tokens
 from .linking import Linking, LinkedTable, link_question, name_words, stem
 
 GRAINS = {"hourly": "hour", "daily": "day", "weekly": "week", "monthly": "month", "quarterly": "quarter",

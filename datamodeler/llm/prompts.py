@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from ..model import Column, DataModel, Entity, Relationship, Table
-from ..naming import tokens
+from ..identifiers import tokens
 from .client import Message
 from .redact import column_facts, shorten, table_facts
 from .templates import DATA_PLACEHOLDER, Template

@@ -8,22 +8,18 @@ only") and leaves the model as the deterministic stages built it.
 from __future__ import annotations
 
 from collections import Counter
-from typing import TYPE_CHECKING
 
 from ..errors import LLMError
 from ..model import Proposal
-from ..discovery import data_checks
-from ..proposers.llm import TASKS, propose
-from ..verifiers.checks import VerifyContext
-from ..verifiers.proposals import verify_proposals
+from .propose import TASKS, propose
+from ..discovery.verifiers.checks import VerifyContext
+from ..discovery.verifiers.proposals import verify_proposals
 from .apply import apply_proposals
 from .cache import CachedClient, default_cache_dir
 from .client import OpenAIClient
 from .prompts import entity_batches
 from .templates import load_template
-
-if TYPE_CHECKING:
-    from ..scan import ScanContext
+from ..scan_context import ScanContext
 
 
 def llm_stage(ctx: ScanContext) -> None:
@@ -56,5 +52,5 @@ def describe_outcome(model_name: str, proposals: list[Proposal], client: CachedC
 
 def _verify_context(ctx: ScanContext) -> VerifyContext:
     """Relationship proposals are checked on the data like other candidates (when the scan profiles)."""
-    source, budget = data_checks(ctx)
+    source, budget = ctx.data_checks()
     return VerifyContext(model=ctx.model, source=source, sample_rows=ctx.options.settings.scan.sample_rows, budget=budget)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import subprocess
 from pathlib import Path
 
-from datamodeler.exporters import html
+from datamodeler.export.formats import html
 
 SCRIPT = Path(__file__).resolve().parents[2] / "scripts" / "screenshot_docs.sh"
 

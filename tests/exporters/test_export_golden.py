@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from datamodeler.erd import ErdOptions, plan_diagrams
-from datamodeler.exporters import DIAGRAM_FORMATS, EXPORTERS, dbml, dbt, dot, html, markdown, mermaid, plantuml
+from datamodeler.export.erd import ErdOptions, plan_diagrams
+from datamodeler.export.formats import DIAGRAM_FORMATS, EXPORTERS, dbml, dbt, dot, html, markdown, mermaid, plantuml
 
 GOLDEN = Path(__file__).resolve().parents[1] / "golden"
 TEXT_DIAGRAMS = {"mermaid": mermaid, "dot": dot, "dbml": dbml, "plantuml": plantuml}

@@ -5,9 +5,9 @@ from __future__ import annotations
 
 from conftest import build_synthetic_model, run_node_parser
 
-from datamodeler.erd import ErdOptions
+from datamodeler.export.erd import ErdOptions
 from datamodeler.export import export_erd, write_export
-from datamodeler.exporters import mermaid
+from datamodeler.export.formats import mermaid
 
 
 def test_thousand_tables_split_into_mermaid_files_within_limits(tmp_path):

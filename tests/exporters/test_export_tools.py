@@ -7,8 +7,8 @@ from __future__ import annotations
 import pytest
 from conftest import assert_dot_parses, assert_plantuml_parses, run_node_parser
 
-from datamodeler.erd import ErdOptions, plan_diagrams
-from datamodeler.exporters import dbml, dot, markdown, mermaid, plantuml, svg
+from datamodeler.export.erd import ErdOptions, plan_diagrams
+from datamodeler.export.formats import dbml, dot, markdown, mermaid, plantuml, svg
 
 VARIANTS = {
     "all-columns": ErdOptions(columns="all", collapse_shared=False),
@@ -104,7 +104,7 @@ def test_tpcds_whole_model_collapses_date_dim_automatically(tpcds_model):
 
 
 def test_png_renders(shop_model, dot_tool):
-    from datamodeler.exporters import png
+    from datamodeler.export.formats import png
 
     [planned] = plan_diagrams(shop_model, ErdOptions(table="orders"))
     assert png.export(planned.diagram).startswith(b"\x89PNG")
@@ -112,7 +112,7 @@ def test_png_renders(shop_model, dot_tool):
 
 def test_missing_graphviz_is_a_clear_error(shop_model, monkeypatch):
     from datamodeler.errors import ExportError
-    from datamodeler.exporters import graphviz
+    from datamodeler.export.formats import graphviz
 
     monkeypatch.setattr(graphviz.shutil, "which", lambda name: None)
     [planned] = plan_diagrams(shop_model, ErdOptions())

@@ -1,0 +1,101 @@
+"""Primary keys: declared ones kept; otherwise inferred from uniqueness on the data and name hints.
+
+A single column is a key when it is unique and non-null on the data and its name looks like a key (``id``,
+``<table>_id``, ``*_key``, ``*_sk``, ``*_no``, ``*_code``); a bridge or line table gets a composite key of two
+key-like columns when the pair is unique (checked with one GROUP BY statement). Empty or unprofiled tables get
+a key from names alone. Inferred keys carry ``primary_key_source = "inferred"`` and ``primary_key_evidence``.
+"""
+
+from __future__ import annotations
+
+from itertools import combinations
+
+from sqlglot import exp
+
+from ..model import Column, Evidence, Table
+from ..identifiers import KEY_SUFFIXES, column_prefix, is_key_like, normalize, strip_prefix, table_stems, tokens
+from ..profile import Budget, ExecutingSource, column_expression, is_unique, row_source, run_one_row
+
+MAX_COMPOSITE_CANDIDATES = 6
+
+
+def key_name_score(table: Table, column: Column) -> int:
+    """How much a column's name says "I am this table's key": 3 own key, 2 first key-like column, 1 key-like, 0 none."""
+    prefix = column_prefix(c.name for c in table.columns)
+    name = normalize(strip_prefix(column.name, prefix))
+    stems = table_stems(table.short_name)
+    if name == "id" or any(name == stem + suffix for stem in stems for suffix in KEY_SUFFIXES):
+        return 3
+    parts = tokens(strip_prefix(column.name, prefix))
+    head = "".join(parts[:-1])
+    if prefix and is_key_like(column.name) and head and any(stem.startswith(head) for stem in stems if len(head) >= 3):
+        return 3  # TPC-H style: customer.c_custkey
+    if not is_key_like(column.name):
+        return 0
+    return 2 if table.columns and table.columns[0] is column else 1
+
+
+def infer_primary_keys(source: ExecutingSource | None, tables: list[Table], budget: Budget | None) -> None:
+    """Give every keyless table an inferred primary key where the data and names support one."""
+    for table in tables:
+        if table.primary_key or table.kind != "table":
+            continue
+        found = _single_column_key(table) or _composite_key(source, table, budget) or _name_only_key(table)
+        if found:
+            columns, evidence = found
+            table.primary_key, table.primary_key_source = columns, "inferred"
+            table.primary_key_evidence = [e.model_dump(exclude_none=True) for e in evidence]
+
+
+def _has_data(table: Table) -> bool:
+    return any(c.profile is not None and c.profile.rows for c in table.columns)
+
+
+def _single_column_key(table: Table) -> tuple[list[str], list[Evidence]] | None:
+    scored = [(key_name_score(table, c), -i, c) for i, c in enumerate(table.columns) if is_unique(c)]
+    scored = [s for s in scored if s[0] > 0]
+    if not scored:
+        return None
+    score, _, column = max(scored, key=lambda s: (s[0], s[1]))
+    profile = column.profile
+    evidence = [
+        Evidence(kind="unique", count=profile.rows, ratio=1.0, detail="unique on a sample" if profile.sampled else "unique on all rows"),
+        Evidence(kind="naming", detail=f"name hint {score}/3 ({column.name})"),
+    ]
+    return [column.name], evidence
+
+
+def _composite_key(source: ExecutingSource | None, table: Table, budget: Budget | None) -> tuple[list[str], list[Evidence]] | None:
+    if source is None or budget is None or not _has_data(table):
+        return None
+    candidates = [c for c in table.columns if is_key_like(c.name) and (c.profile is None or c.profile.null_count == 0)]
+    for left, right in list(combinations(candidates, 2))[:MAX_COMPOSITE_CANDIDATES]:
+        query = build_duplicate_query(table, [left.name, right.name], source.dialect, 10**9)
+        row, _ = run_one_row(source, query, budget)
+        if row is not None and int(row.get("duplicates") or 0) == 0:
+            sql = query.sql(dialect=source.dialect)
+            return [left.name, right.name], [Evidence(kind="unique", ratio=1.0, detail="column pair unique on all rows", sql=sql)]
+    return None
+
+
+def build_duplicate_query(table: Table, columns: list[str], dialect: str, sample_rows: int) -> exp.Select:
+    """``SELECT COUNT(*) AS duplicates`` over the groups of ``columns`` that occur more than once."""
+    source, _ = row_source(table, dialect, sample_rows)
+    refs = [column_expression(c) for c in columns]
+    groups = (exp.select(*[r.copy() for r in refs]).from_(source).group_by(*[r.copy() for r in refs])
+              .having(exp.GT(this=exp.Count(this=exp.Star()), expression=exp.Literal.number(1))))
+    return exp.select(exp.alias_(exp.Count(this=exp.Star()), "duplicates")).from_(groups.subquery("dup"))
+
+
+def _name_only_key(table: Table) -> tuple[list[str], list[Evidence]] | None:
+    """Tables without data (or without a unique column): a key from names alone."""
+    if _has_data(table):
+        own = [c for c in table.columns if key_name_score(table, c) == 3 and is_unique(c) is not False]
+    else:
+        key_like = [c for c in table.columns if is_key_like(c.name)]
+        if len(key_like) >= 2 and len(key_like) >= len(table.columns) - 1 and not any(key_name_score(table, c) == 3 for c in key_like):
+            return [c.name for c in key_like[:2]], [Evidence(kind="naming", detail="bridge-like: key-like columns only, no data")]
+        own = sorted((c for c in table.columns if key_name_score(table, c) >= 2), key=lambda c: -key_name_score(table, c))
+    if not own:
+        return None
+    return [own[0].name], [Evidence(kind="naming", detail=f"name hint only ({own[0].name}), no data to check")]

@@ -1,0 +1,219 @@
+"""Naming strategies: a column named like another table's key points to it.
+
+Strengths (documented in docs/relationships.md): ``table_key`` 0.55 (``customer_id`` -> ``customers.customer_id``
+or ``customers.id``; ``ss_item_sk`` -> ``item.i_item_sk`` after prefix stripping), ``same_name`` 0.5 (identical
+name to a key), ``qualified_table_key`` 0.5 (``original_language_id`` -> ``language.language_id``), ``suffix`` 0.45 (``manager_staff_id`` -> ``staff.staff_id``), ``table_name`` 0.45 (``Party`` ->
+``party.party_id``), ``token`` 0.2 (``ShipVia`` -> ``Shippers.ShipperID``: a name token that starts the table name).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from ...model import Column, DataModel, Evidence, Relationship, Table
+from ...identifiers import (KEY_SUFFIXES, REFERENCE_SUFFIXES, column_prefix, is_reference_like, normalize, strip_prefix, table_stem, table_stems, tokens)
+from ...identifiers import singular
+from ...profile import type_family, types_compatible
+
+STRENGTHS = {"table_key": 0.55, "same_name": 0.5, "qualified_table_key": 0.5, "suffix": 0.45, "table_name": 0.45, "token": 0.2}
+BORROWED_PENALTY = 0.1
+_ATTRIBUTE_NAMES = frozenset({"year", "rank", "date", "month", "day", "age", "level", "position", "time", "number", "title", "status", "name"})
+_GENERIC_TOKENS = frozenset(KEY_SUFFIXES + REFERENCE_SUFFIXES + ("the", "of", "and", "date", "type", "name", "number"))
+
+
+@dataclass(frozen=True)
+class ParentKey:
+    """A single-column key a child column may point to, with its names precomputed."""
+
+    table: Table
+    column: Column
+    name: str  # normalised key name, table prefix stripped
+    stems: frozenset[str]
+    borrowed: bool = False  # the key is named after another table (undergoes.patient): a weaker parent
+
+
+def parent_keys(model: DataModel) -> list[ParentKey]:
+    """Every single-column primary key of a table (declared or inferred)."""
+    keys = []
+    for table in model.tables:
+        if table.kind != "table" or len(table.primary_key) != 1 or (column := table.column(table.primary_key[0])) is None:
+            continue
+        prefix = column_prefix(c.name for c in table.columns)
+        keys.append(ParentKey(table, column, normalize(strip_prefix(column.name, prefix)), frozenset(table_stems(table.short_name))))
+    named_after = _names_of_tables(keys)
+    return [_mark_borrowed(key, named_after) for key in keys]
+
+
+def _names_of_tables(keys: list[ParentKey]) -> dict[str, list[int]]:
+    """Key names that name a table (``school``, ``school_id``, …) -> the ids of the tables they name."""
+    names: dict[str, list[int]] = {}
+    for key in keys:
+        owned = {stem + suffix for stem in key.stems if not stem.startswith("last:") for suffix in KEY_SUFFIXES} | set(key.stems)
+        for name in owned:
+            names.setdefault(name, []).append(id(key.table))
+    return names
+
+
+def _mark_borrowed(key: ParentKey, named_after: dict[str, list[int]]) -> ParentKey:
+    """A key named after another table (``budget.school_id`` while ``school`` exists) is borrowed from it."""
+    if owns_column(key.table, key.column):
+        return key
+    if any(table != id(key.table) for table in named_after.get(key.name, ())):
+        return ParentKey(key.table, key.column, key.name, key.stems, borrowed=True)
+    return key
+
+
+def owns_column(table: Table, column: Column) -> bool:
+    """The column is named as this table's own key (``customers.customer_id``), so it is no child here."""
+    prefix = column_prefix(c.name for c in table.columns)
+    name = normalize(strip_prefix(column.name, prefix))
+    return name == "id" or any(name == stem + suffix for stem in table_stems(table.short_name) for suffix in KEY_SUFFIXES)
+
+
+def propose(model: DataModel) -> list[Relationship]:
+    """Candidates from column names matched against every table's key."""
+    keys = parent_keys(model)
+    index = KeyIndex(keys)
+    built = {edge.target.lower().rpartition(".")[0] if edge.kind != "table" else edge.target.lower() for edge in model.lineage}
+    found = []
+    for table in model.tables:
+        if table.kind != "table":
+            continue
+        derived = table.name.lower() in built
+        prefix = column_prefix(c.name for c in table.columns)
+        for column in table.columns:
+            if _is_own_key(table, column):
+                continue
+            for key in index.candidates(column, prefix, table.schema_name):
+                if key.table is table:
+                    continue
+                match = match_name(column, prefix, key, table.primary_key, derived)
+                if match and _twin_keys(table, column, key, match[0]):
+                    continue
+                if match and types_compatible(column.type, key.column.type) != "incompatible":
+                    found.append(_candidate(table, column, key, *match))
+    return found
+
+
+class KeyIndex:
+    """Keys by the names a matching column could have, so each column meets a handful of keys, not all of them.
+
+    ``candidates`` returns a superset of the keys ``match_name`` can accept, in the order of ``keys``: the
+    index only prunes, ``match_name`` still decides. One exception keeps big warehouses linear: a name that
+    more than ``MAX_KEYS_PER_NAME`` keys answer to (``event_id`` as the key of 3,000 fact tables) only
+    proposes parents in the child's own schema.
+    """
+
+    MIN_SUFFIX = 4  # match_name's shortest key name for "ends with the key name"; also its shortest token
+    MAX_KEYS_PER_NAME = 50
+
+    def __init__(self, keys: list[ParentKey]):
+        self.keys = keys
+        self.exact: dict[str, set[int]] = {}  # whole (normalised) column name or name head -> keys
+        self.prefixes: dict[str, set[int]] = {}  # a stem's leading characters (token strategy) -> keys
+        self._by_schema: dict[tuple[int, str, str | None], set[int]] = {}
+        for position, key in enumerate(keys):
+            stems = [s for s in key.stems if not s.startswith("last:")]
+            names = set(stems) | {key.name}
+            if key.name in KEY_SUFFIXES:
+                names |= {stem + key.name for stem in stems}
+                names |= {stem[5:] + key.name for stem in key.stems if stem.startswith("last:")}
+            for name in names:
+                self.exact.setdefault(name, set()).add(position)
+            for stem in stems:
+                for end in range(self.MIN_SUFFIX, len(stem) + 1):
+                    self.prefixes.setdefault(stem[:end], set()).add(position)
+
+    def candidates(self, column: Column, prefix: str | None, schema: str | None = None) -> list[ParentKey]:
+        name = re.sub(r"\d+$", "", normalize(strip_prefix(column.name, prefix))) or normalize(column.name)
+        parts = tokens(column.name)
+        wanted = {name, _head(column, prefix)}
+        if parts:
+            wanted.add(singular(parts[-1]))
+        wanted |= {name[i:] for i in range(len(name) - self.MIN_SUFFIX + 1)}  # "ends with the key name"
+        found: set[int] = set()
+        for text in wanted:
+            found |= self._bucket(self.exact, text, schema)
+        for token in tokens(strip_prefix(column.name, prefix)):
+            found |= self._bucket(self.prefixes, token, schema)
+        return [self.keys[p] for p in sorted(found)]
+
+    def _bucket(self, index: dict[str, set[int]], text: str, schema: str | None) -> set[int]:
+        bucket = index.get(text, set())
+        if len(bucket) <= self.MAX_KEYS_PER_NAME:
+            return bucket
+        local = self._by_schema.get((id(index), text, schema))
+        if local is None:
+            local = self._by_schema[(id(index), text, schema)] = {p for p in bucket if self.keys[p].table.schema_name == schema}
+        return local
+
+
+def _twin_keys(table: Table, column: Column, key: ParentKey, strategy: str) -> bool:
+    """Both sides are their table's key under the same name: only the base table (``film`` for ``film_text``) is a parent."""
+    if strategy != "same_name" or [c.lower() for c in table.primary_key] != [column.name.lower()]:
+        return False
+    child_stem = table_stem(table.short_name)
+    if any(stem in child_stem and child_stem != stem for stem in key.stems):
+        return False  # film_text.film_id -> film, publication_keyword.kid -> keyword
+    head = "".join(tokens(column.name)[:-1]) or normalize(column.name)[:-2]
+    owned_by_parent = bool(head) and any(stem.startswith(head) for stem in key.stems if not stem.startswith("last:"))
+    owned_by_child = bool(head) and child_stem.startswith(head)
+    return not (owned_by_parent and not owned_by_child)
+
+
+def _is_own_key(table: Table, column: Column) -> bool:
+    return [c.lower() for c in table.primary_key] == [column.name.lower()] and owns_column(table, column)
+
+
+def match_name(column: Column, prefix: str | None, key: ParentKey, child_key: list[str] = (), derived: bool = False) -> tuple[str, str] | None:
+    """(strategy, detail) when the column's name points to ``key``, else None.
+
+    ``derived``: the child table is built from others (a lineage target), where a plural table name such as
+    ``payments`` is a measure (a count), not a reference.
+    """
+    name = re.sub(r"\d+$", "", normalize(strip_prefix(column.name, prefix))) or normalize(column.name)
+    generic = key.name in KEY_SUFFIXES
+    stems = {s for s in key.stems if not s.startswith("last:")}
+    stem_keys = {stem + suffix for stem in stems for suffix in KEY_SUFFIXES}
+    if generic and name in {stem + key.name for stem in stems}:
+        return "table_key", f"{column.name} = {key.table.short_name} (singular) + {key.column.name}"
+    if generic and name in {stem[5:] + key.name for stem in key.stems if stem.startswith("last:")}:
+        return "suffix", f"{column.name} = last word of {key.table.short_name} + {key.column.name}"
+    if not generic and name == key.name and name not in _ATTRIBUTE_NAMES:
+        strategy = "table_key" if name in stem_keys else "same_name"
+        return strategy, f"same name as the key {key.table.short_name}.{key.column.name}" + (" after prefix stripping" if prefix else "")
+    own_key = [c.lower() for c in child_key] == [column.name.lower()]
+    if not generic and not own_key and len(key.name) >= 4 and name.endswith(key.name) and is_reference_like(column.name):
+        strategy = "qualified_table_key" if key.name in stem_keys else "suffix"
+        return strategy, f"{column.name} ends with the key name {key.column.name}"
+    if (name in stems and (name == singular(name) or not derived)) or (is_reference_like(column.name) and _head(column, prefix) in stems):
+        return "table_name", f"{column.name} names the table {key.table.short_name}"
+    last = tokens(column.name)[-1] if tokens(column.name) else ""
+    if last == singular(last) and singular(last) in stems and types_compatible(column.type, key.column.type) == "same" and type_family(key.column.type) in ("int", "number", "any"):
+        return "table_name", f"{column.name} ends with the table name {key.table.short_name}"
+    if not is_reference_like(column.name) or not (token := _token_match(column, prefix, key)):
+        return None
+    return "token", f"'{token}' in {column.name} starts the table name {key.table.short_name}"
+
+
+def _head(column: Column, prefix: str | None) -> str:
+    parts = tokens(strip_prefix(column.name, prefix))
+    return "".join(parts[:-1])
+
+
+def _token_match(column: Column, prefix: str | None, key: ParentKey) -> str | None:
+    for token in tokens(strip_prefix(column.name, prefix)):
+        if len(token) >= 4 and token not in _GENERIC_TOKENS and any(stem.startswith(token) for stem in key.stems if not stem.startswith("last:")):
+            return token
+    return None
+
+
+def _candidate(table: Table, column: Column, key: ParentKey, strategy: str, detail: str) -> Relationship:
+    strength = STRENGTHS[strategy] - (BORROWED_PENALTY if key.borrowed else 0.0)
+    if key.borrowed:
+        detail += f" (the key is named after another table: -{BORROWED_PENALTY})"
+    return Relationship(
+        child_table=table.name, child_columns=[column.name], parent_table=key.table.name, parent_columns=[key.column.name],
+        sources=["naming"], evidence=[Evidence(kind="naming", detail=detail, strategy=strategy, strength=round(strength, 3))],
+    )

@@ -1,0 +1,32 @@
+"""Relationship verifiers, run in the order of ``VERIFIERS``: each adds Evidence to a candidate and never raises.
+
+    types -> parent_key -> value_range -> inclusion
+
+``value_range`` is the cheap pre-filter (min/max from the profile) that spares the inclusion statement.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from ...model import Relationship
+from .checks import VerifyContext, check_parent_key, check_types, check_value_range
+from .inclusion import check_inclusion
+
+Verifier = Callable[[Relationship, VerifyContext], None]
+
+VERIFIERS: tuple[tuple[str, Verifier], ...] = (
+    ("types", check_types),
+    ("parent_key", check_parent_key),
+    ("value_range", check_value_range),
+    ("inclusion", check_inclusion),
+)
+
+
+def verify(candidate: Relationship, context: VerifyContext) -> None:
+    """Run every verifier on one candidate (each appends its evidence)."""
+    for _, check in VERIFIERS:
+        check(candidate, context)
+
+
+__all__ = ["VERIFIERS", "VerifyContext", "verify"]

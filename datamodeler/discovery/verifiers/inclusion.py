@@ -1,0 +1,90 @@
+"""Inclusion of child values in the parent key: one anti-join statement per candidate, built with sqlglot.
+
+    SELECT COUNT(*) AS n, COUNT(<child not null>) AS nn, COUNT(<not null and no parent>) AS orphans,
+           COUNT(DISTINCT child) AS d, COUNT(DISTINCT <child with parent>) AS dm
+    FROM (child, sampled when large) AS ch LEFT JOIN (SELECT DISTINCT key FROM parent) AS p ON ch.c = p.k
+
+The evidence ``inclusion`` has the ratio of distinct child values found in the parent (rows for composite
+keys), the counts and the SQL; the relationship gets ``orphan_rate`` and ``null_rate``.
+"""
+
+from __future__ import annotations
+
+from sqlglot import exp
+
+from ...model import Evidence, Relationship, Table
+from ...profile import (column_expression, count_distinct, is_small, row_source, run_one_row, table_expression, types_compatible)
+from .checks import VerifyContext, has_evidence
+
+
+def check_inclusion(rel: Relationship, ctx: VerifyContext) -> None:
+    """Measure inclusion, orphan rate and null rate on the data (skipped without a source or when ruled out)."""
+    if ctx.source is None or ctx.budget is None or has_evidence(rel, "value_range"):
+        return
+    child, parent = ctx.model.table(rel.child_table), ctx.model.table(rel.parent_table)
+    if child is None or parent is None or not _may_have_rows(child) or any(e.detail == "incompatible" for e in rel.evidence if e.kind == "types"):
+        return
+    query = build_inclusion_query(rel, child, parent, ctx.source.dialect, ctx.sample_rows)
+    row, error = run_one_row(ctx.source, query, ctx.budget)
+    sql = query.sql(dialect=ctx.source.dialect)
+    if row is None:
+        rel.evidence.append(Evidence(kind="inclusion_skipped", detail=error, sql=sql))
+        return
+    _record(rel, row, sql, sampled=bool(child.row_count and child.row_count > ctx.sample_rows))
+
+
+def _may_have_rows(table: Table) -> bool:
+    return table.row_count is None or table.row_count > 0
+
+
+def build_inclusion_query(rel: Relationship, child: Table, parent: Table, dialect: str, sample_rows: int) -> exp.Select:
+    """The anti-join statement for one candidate (child sampled when it is large; parent keys all distinct)."""
+    child_source, _ = row_source(child, dialect, sample_rows)
+    ch = exp.select(exp.Star()).from_(child_source).subquery("ch")
+    cast_text = any(types_compatible(_type(child, c), _type(parent, p)) == "castable" for c, p in zip(rel.child_columns, rel.parent_columns))
+    keys = [exp.alias_(_maybe_cast(column_expression(p), cast_text), f"k{i}") for i, p in enumerate(rel.parent_columns)]
+    p = exp.select(*keys).distinct().from_(table_expression(parent.name)).subquery("p")
+    child_refs = [_maybe_cast(column_expression(c, "ch"), cast_text) for c in rel.child_columns]
+    on = exp.and_(*[exp.EQ(this=ref.copy(), expression=exp.column(f"k{i}", table="p")) for i, ref in enumerate(child_refs)])
+    not_null = exp.and_(*[exp.Not(this=exp.Is(this=ref.copy(), expression=exp.Null())) for ref in child_refs])
+    missing = exp.Is(this=exp.column("k0", table="p"), expression=exp.Null())
+    projections = [
+        exp.alias_(exp.Count(this=exp.Star()), "n"),
+        exp.alias_(exp.Count(this=_case(not_null, exp.Literal.number(1))), "nn"),
+        exp.alias_(exp.Count(this=_case(exp.and_(not_null.copy(), missing), exp.Literal.number(1))), "orphans"),
+    ]
+    if len(child_refs) == 1:
+        found = exp.Not(this=missing.copy())
+        small = is_small(child) and not (child.row_count and child.row_count > sample_rows)
+        projections.append(exp.alias_(count_distinct(child_refs[0].copy(), dialect, small), "d"))
+        projections.append(exp.alias_(count_distinct(_case(found, child_refs[0].copy()), dialect, small), "dm"))
+    return exp.select(*projections).from_(ch).join(p, on=on, join_type="left")
+
+
+def _case(condition: exp.Expression, value: exp.Expression) -> exp.Case:
+    return exp.Case(ifs=[exp.If(this=condition, true=value)])
+
+
+def _maybe_cast(ref: exp.Expression, cast_text: bool) -> exp.Expression:
+    return exp.cast(ref, exp.DataType.build("TEXT")) if cast_text else ref
+
+
+def _type(table: Table, column: str) -> str:
+    found = table.column(column)
+    return found.type if found else ""
+
+
+def _record(rel: Relationship, row: dict, sql: str, sampled: bool) -> None:
+    rows, non_null, orphans = int(row["n"] or 0), int(row["nn"] or 0), int(row["orphans"] or 0)
+    rel.null_rate = round(1 - non_null / rows, 4) if rows else None
+    rel.orphan_rate = round(orphans / non_null, 4) if non_null else None
+    if not non_null:
+        rel.evidence.append(Evidence(kind="inclusion_empty", count=rows, detail="no non-null child values to check", sql=sql))
+        return
+    if "d" in row and row["d"]:
+        distinct, matched = int(row["d"]), int(row["dm"] or 0)
+        ratio, detail = matched / distinct, f"{matched} of {distinct} distinct values found"
+    else:
+        distinct, ratio, detail = non_null, 1 - orphans / non_null, f"{non_null - orphans} of {non_null} rows found"
+    rel.evidence.append(Evidence(kind="inclusion", ratio=round(ratio, 4), count=distinct,
+                                 detail=detail + (" (sample)" if sampled else ""), sql=sql))
