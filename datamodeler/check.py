@@ -239,7 +239,7 @@ def measure_documentation(model: DataModel) -> DocCoverage:
 def documentation_source(item: Table | Column) -> str | None:
     """``human``/``llm`` (as recorded), ``comment`` (catalog comment only), ``unspecified``, or None (undocumented)."""
     if item.description:
-        return getattr(item, "description_source", None) or "unspecified"
+        return item.description_source or "unspecified"
     return "comment" if item.comment else None
 
 
@@ -310,7 +310,7 @@ def _disjoint_values(rel: Relationship) -> str | None:
 
 
 def _incompatible_types(rel: Relationship) -> str | None:
-    return "column types are incompatible" if any(e.kind == "types" and e.detail == "incompatible" for e in rel.evidence) else None
+    return "column types are incompatible" if any(e.kind == "types" and e.type_match == "incompatible" for e in rel.evidence) else None
 
 
 def _parent_not_unique(rel: Relationship) -> str | None:

@@ -11,7 +11,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, PrivateAttr
 
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2  # 2: closed records, typed evidence (datamodeler/upgrade.py reads version 1)
 
 RelationshipStatus = Literal["declared", "verified", "plausible", "rejected", "accepted"]
 HUMAN_STATUSES = frozenset({"accepted", "rejected"})
@@ -21,18 +21,43 @@ QUIET_EVIDENCE = frozenset({"types", "parent_key"})  # checks every candidate pa
 TableRole = Literal["fact", "dimension", "bridge", "history", "aggregate", "other"]
 
 
-class Record(BaseModel):
-    """Base for every record: unknown keys are kept (the file format allows free keys)."""
+DescriptionSource = Literal["human", "llm"]
+VerdictStatus = Literal["verified", "plausible", "rejected"]
+EvidenceKind = Literal[
+    "declared", "query_join", "naming", "types", "parent_key", "parent_not_unique", "value_range", "inclusion",
+    "inclusion_skipped", "inclusion_empty", "rejected", "ambiguous", "unique", "human", "llm", "docs_profile",
+    "name_taken", "known", "existence", "text", "profile", "claim", "injection", "bridge",
+]
+TypeMatch = Literal["same", "castable", "incompatible"]
+KeySource = Literal["declared_primary_key", "declared_unique", "inferred_unique_on_data", "inferred_from_names", "unique_on_data"]
 
-    model_config = ConfigDict(extra="allow", populate_by_name=True)
+
+def _empty(value: Any) -> bool:
+    """Fields added in format 2 are left out of the file while empty, so version-1 content reads the same."""
+    return not value
+
+
+class Record(BaseModel):
+    """Base for every record: closed, so an undeclared key is refused (docs/model-file.md lists every field)."""
+
+    model_config = ConfigDict(extra="forbid", populate_by_name=True, validate_assignment=False)
 
 
 class Evidence(Record):
-    """One observation supporting (or weakening) an inferred item."""
+    """One observation supporting (or weakening) an inferred item.
 
-    kind: str
+    Code reads only the typed fields (``kind``, ``count``, ``ratio``, ``strength``, ``key_source``, ``type_match``,
+    ``sampled``); ``detail`` is prose for people and is never parsed.
+    """
+
+    kind: EvidenceKind
     count: int | None = None
     ratio: float | None = None
+    strength: float | None = None  # naming: how strongly the names suggest the reference (0..1)
+    strategy: str | None = None  # naming: which naming rule matched
+    key_source: KeySource | None = None  # parent_key: what makes the parent columns a key
+    type_match: TypeMatch | None = None  # types: how the column types compare
+    sampled: bool | None = None  # inclusion/unique: measured on a sample
     detail: str | None = None
     sql: str | None = None
 
@@ -67,6 +92,8 @@ class Column(Record):
     default: str | None = None
     comment: str | None = None
     description: str | None = None
+    description_source: DescriptionSource | None = None
+    description_status: VerdictStatus | None = None  # for LLM descriptions: the verdict of their checks
     pii: str | None = None
     profile: ColumnProfile | None = None
 
@@ -89,6 +116,7 @@ class Table(Record):
     row_count_exact: bool = True
     primary_key: list[str] = Field(default_factory=list)
     primary_key_source: Literal["declared", "inferred"] | None = None
+    primary_key_evidence: list[Evidence] = Field(default_factory=list, exclude_if=_empty)
     unique_keys: list[list[str]] = Field(default_factory=list)
     foreign_keys: list[ForeignKey] = Field(default_factory=list)
     comment: str | None = None
@@ -96,6 +124,8 @@ class Table(Record):
     entity: str | None = None
     role: TableRole | None = None
     description: str | None = None
+    description_source: DescriptionSource | None = None
+    description_status: VerdictStatus | None = None
     columns: list[Column] = Field(default_factory=list)
 
     @property
@@ -149,13 +179,34 @@ class Relationship(Record):
         return f"{self.child_table}.{','.join(self.child_columns)} → {self.parent_table}.{','.join(self.parent_columns)}"
 
 
+class ManyToMany(Record):
+    """A bridge table and the tables it links many-to-many."""
+
+    bridge: str
+    between: list[str]
+
+
 class Entity(Record):
     """A business concept grouping tables (a dimension with its satellites, a header with its lines)."""
 
     name: str
     description: str | None = None
+    description_source: DescriptionSource | None = None
+    grouping: str | None = None  # why the tables are grouped, kept when an LLM description replaces ``description``
+    proposed_name: str | None = None  # a name the LLM proposed that was not applied
     tables: list[str] = Field(default_factory=list)
     status: str = "plausible"
+    sources: list[str] = Field(default_factory=list)
+    many_to_many: list[ManyToMany] = Field(default_factory=list, exclude_if=_empty)
+
+
+class GlossaryTerm(Record):
+    """A business term with its definition and the tables it is about."""
+
+    term: str
+    definition: str | None = None
+    tables: list[str] = Field(default_factory=list)
+    status: VerdictStatus = "plausible"
     sources: list[str] = Field(default_factory=list)
 
 
@@ -239,6 +290,8 @@ class DataModel(Record):
     joins: list[JoinStat] = Field(default_factory=list)
     usage: list[ColumnUsage] = Field(default_factory=list)
     queries: QueryStats = Field(default_factory=QueryStats)
+    glossary: list[GlossaryTerm] = Field(default_factory=list, exclude_if=_empty)
+    rejected_proposals: list[Proposal] = Field(default_factory=list, exclude_if=_empty)
     notes: list[str] = Field(default_factory=list)
 
     _table_positions: dict[str, int] = PrivateAttr(default_factory=dict)
@@ -308,7 +361,7 @@ class Proposal(Record):
     text: str | None = None
     tables: list[str] = Field(default_factory=list)
     relationship: Relationship | None = None
-    status: Literal["verified", "plausible", "rejected"] = "plausible"
+    status: VerdictStatus = "plausible"
     sources: list[str] = Field(default_factory=lambda: ["llm"])
     evidence: list[Evidence] = Field(default_factory=list)
 
@@ -322,3 +375,6 @@ class Proposal(Record):
         if self.kind == "glossary":
             return f"term {self.name}"
         return ".".join(part for part in (self.table, self.column) if part)
+
+
+DataModel.model_rebuild()

@@ -11,6 +11,7 @@ from pydantic import ValidationError
 
 from .errors import ModelFileError
 from .model import FORMAT_VERSION, HUMAN_STATUSES, DataModel, Evidence
+from .upgrade import upgrade
 
 DEFAULT_MODEL_PATH = Path("datamodel.json")
 
@@ -76,9 +77,10 @@ def load_model(path: Path = DEFAULT_MODEL_PATH) -> DataModel:
 
 
 def parse_model(data: object, origin: str = "model") -> DataModel:
-    """Validate a decoded model file."""
+    """Validate a decoded model file (an older ``format_version`` is upgraded first, see ``upgrade.py``)."""
     if not isinstance(data, dict):
         raise ModelFileError(f"{origin} is not a datamodeler model file (expected a JSON object)")
+    data = upgrade(data, FORMAT_VERSION)
     version = data.get("format_version")
     if version != FORMAT_VERSION:
         raise ModelFileError(
@@ -118,11 +120,11 @@ def _merge_human_descriptions(previous: DataModel, scanned: DataModel) -> None:
         new_table = scanned.table(old_table.name)
         if new_table is None:
             continue
-        if getattr(old_table, "description_source", None) == "human":
+        if old_table.description_source == "human":
             new_table.description = old_table.description
-            new_table.description_source = "human"  # type: ignore[attr-defined]
+            new_table.description_source = "human"
         for old_column in old_table.columns:
             new_column = new_table.column(old_column.name)
-            if new_column is not None and getattr(old_column, "description_source", None) == "human":
+            if new_column is not None and old_column.description_source == "human":
                 new_column.description = old_column.description
-                new_column.description_source = "human"  # type: ignore[attr-defined]
+                new_column.description_source = "human"

@@ -262,7 +262,7 @@ def test_bridge_joins_one_side_and_keeps_its_many_to_many(shop):
     assert entity_of(shop, "catalog.title_genres") == "Title"  # named after titles; genres is a lookup
     assert entity_of(shop, "catalog.credits") == "Person"  # the only dependant of people
     title = next(e for e in shop.entities if e.name == "Title")
-    assert title.many_to_many == [{"bridge": "catalog.title_genres", "between": ["catalog.genres", "catalog.titles"]}]
+    assert [m.model_dump() for m in title.many_to_many] == [{"bridge": "catalog.title_genres", "between": ["catalog.genres", "catalog.titles"]}]
     assert "bridge" in title.description
 
 

@@ -98,13 +98,13 @@ def test_proposals_land_with_llm_sources_and_verified_statuses(demo_scan):
     assert not [r for r in proposed if r.status == "verified" and r.sources == ["llm"]]
     entity = next(e for e in model.entities if e.name == "Member")
     assert entity.description == "The Member concept." and "llm" in entity.sources and entity.grouping
-    assert model.glossary and all(term["sources"] == ["llm"] for term in model.glossary)
+    assert model.glossary and all(term.sources == ["llm"] for term in model.glossary)
     assert "proposals (" in summary.llm and "rejected" in summary.llm and "0 cache hits" in summary.llm
 
 
 def test_hallucinations_and_contradicted_docs_are_rejected_with_evidence(demo_scan):
     _, model, _, _ = demo_scan
-    details = [e["detail"] for p in model.rejected_proposals for e in p["evidence"]]
+    details = [e.detail for p in model.rejected_proposals for e in p.evidence]
     assert "unknown table geo.countries" in details
     assert "unknown table crm.customers" in details
     assert any(d.startswith("described as unique: 148 distinct values in 240") for d in details)

@@ -46,7 +46,7 @@ def test_output_is_stable_and_sorted(tmp_path):
     model.tables.reverse()
     assert dump_model(model) == first
     data = json.loads(first)
-    assert list(data)[0] == "format_version" and data["format_version"] == 1
+    assert list(data)[0] == "format_version" and data["format_version"] == 2
     assert [t["name"] for t in data["tables"]] == ["crm.members", "crm.orders"]
 
 
@@ -66,8 +66,8 @@ def test_missing_corrupt_and_other_version_files_give_clear_errors(tmp_path):
     with pytest.raises(ModelFileError, match=r"not valid JSON \(line 1"):
         load_model(broken)
     future = tmp_path / "future.json"
-    future.write_text(json.dumps({"format_version": 2, "source": {}}))
-    with pytest.raises(ModelFileError, match="format_version 2"):
+    future.write_text(json.dumps({"format_version": 3, "source": {}}))
+    with pytest.raises(ModelFileError, match="format_version 3"):
         load_model(future)
     malformed = tmp_path / "malformed.json"
     malformed.write_text(json.dumps({"format_version": 1, "source": {"url": "x", "dialect": "duckdb", "scanned_at": "t"}, "tables": [{"kind": "table"}]}))
@@ -136,3 +136,47 @@ def test_no_temp_files_left_after_a_failed_write(tmp_path, monkeypatch):
     with pytest.raises(KeyboardInterrupt):
         save_model(sample_model(), tmp_path / "m.json")
     assert list(tmp_path.iterdir()) == []
+
+
+V1_FILE = {
+    "format_version": 1,
+    "source": {"url": "sqlite:///shop.db", "dialect": "sqlite", "scanned_at": "2026-01-01T00:00:00+00:00"},
+    "tables": [{"name": "members", "primary_key": ["id"], "primary_key_source": "inferred",
+                "primary_key_evidence": [{"kind": "unique", "ratio": 1.0, "detail": "unique on all rows"}],
+                "description": "People", "description_source": "human",
+                "columns": [{"name": "id", "type": "INTEGER", "description_source": "llm", "description_status": "verified",
+                             "description": "The member id."}]},
+               {"name": "orders", "columns": [{"name": "member_id", "type": "INTEGER"}]}],
+    "relationships": [{"child_table": "orders", "child_columns": ["member_id"], "parent_table": "members",
+                       "parent_columns": ["id"], "status": "verified", "confidence": 0.9,
+                       "evidence": [{"kind": "types", "detail": "castable"},
+                                    {"kind": "parent_key", "detail": "inferred (unique on data) primary key"},
+                                    {"kind": "inclusion", "ratio": 1.0, "count": 40, "detail": "40 of 40 distinct values found (sample)"},
+                                    {"kind": "naming", "strength": 0.5, "strategy": "same_name"}]}],
+    "entities": [{"name": "Member", "tables": ["members"], "many_to_many": [{"bridge": "b", "between": ["x", "y"]}]}],
+    "glossary": [{"term": "Member", "definition": "A paying person.", "tables": ["members"], "status": "verified", "sources": ["llm"]}],
+}
+
+
+def test_a_version_1_file_is_read_with_its_evidence_typed(tmp_path):
+    path = tmp_path / "v1.json"
+    path.write_text(json.dumps(V1_FILE))
+    model = load_model(path)
+    evidence = {e.kind: e for e in model.relationships[0].evidence}
+    assert evidence["types"].type_match == "castable"
+    assert evidence["parent_key"].key_source == "inferred_unique_on_data"
+    assert evidence["inclusion"].sampled is True and evidence["naming"].strength == 0.5
+    assert model.tables[0].description_source == "human" and model.tables[0].primary_key_evidence[0].kind == "unique"
+    assert model.entities[0].many_to_many[0].between == ["x", "y"] and model.glossary[0].term == "Member"
+    save_model(model, path)
+    assert json.loads(path.read_text())["format_version"] == 2 and load_model(path).relationships[0].evidence == model.relationships[0].evidence
+
+
+def test_undeclared_fields_are_refused_not_carried(tmp_path):
+    data = json.loads(json.dumps(V1_FILE))
+    data["format_version"] = 2
+    data["relationships"][0]["strength_hint"] = 3
+    path = tmp_path / "extra.json"
+    path.write_text(json.dumps(data))
+    with pytest.raises(ModelFileError, match=r"relationships\.0\.strength_hint: Extra inputs are not permitted"):
+        load_model(path)

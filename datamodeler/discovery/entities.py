@@ -31,7 +31,7 @@ from dataclasses import dataclass, field
 import sqlglot
 from sqlglot import exp
 
-from ..model import ASSERTED_STATUSES, DataModel, Entity, Relationship, Table
+from ..model import ASSERTED_STATUSES, DataModel, Entity, ManyToMany, Relationship, Table
 from ..identifiers import PERSON_TABLE_WORDS, entity_name, singular, table_stem, tokens
 from ..pii import classify_column
 from ..profile import type_family
@@ -481,13 +481,13 @@ def _entity(grouping: _Grouping, key: str, tables: list[str]) -> Entity:
     entity = Entity(name=name, tables=tables, sources=sources, description=description)
     bridges = [_bridge_note(grouping, t) for t in tables if by_name[t].role == "bridge"]
     if bridges:
-        entity.many_to_many = bridges  # type: ignore[attr-defined]  # extra field: the M:N each bridge carries
+        entity.many_to_many = bridges
     return entity
 
 
-def _bridge_note(grouping: _Grouping, bridge: str) -> dict[str, object]:
+def _bridge_note(grouping: _Grouping, bridge: str) -> ManyToMany:
     sides = sorted({rel.parent_table for rel in grouping.outgoing[bridge]})
-    return {"bridge": bridge, "between": sides}
+    return ManyToMany(bridge=bridge, between=sides)
 
 
 def _unique_names(entities: list[Entity]) -> list[Entity]:

@@ -44,7 +44,7 @@ def infer_primary_keys(source: ExecutingSource | None, tables: list[Table], budg
         if found:
             columns, evidence = found
             table.primary_key, table.primary_key_source = columns, "inferred"
-            table.primary_key_evidence = [e.model_dump(exclude_none=True) for e in evidence]
+            table.primary_key_evidence = evidence
 
 
 def _has_data(table: Table) -> bool:

@@ -22,24 +22,26 @@ from ..identifiers import table_stem
 VERIFIED_AT = 0.7
 PLAUSIBLE_AT = 0.35
 AMBIGUITY_MARGIN = 0.04
+PARENT_KEY_POINTS = {"declared_primary_key": 0.15, "declared_unique": 0.15, "inferred_unique_on_data": 0.1,
+                     "inferred_from_names": 0.05, "unique_on_data": 0.05}
+TYPE_POINTS = {"same": 0.1, "castable": 0.05}
 REJECTED_KEPT_PER_CHILD = 2
 
 
 def score(rel: Relationship) -> tuple[float, str | None]:
     """(score, reason for rejection or None); the score is not clipped, so that strong candidates still rank."""
     total, hard_fail = 0.0, None
-    naming = [float(getattr(e, "strength", 0) or 0) for e in rel.evidence if e.kind == "naming"]
+    naming = [e.strength or 0.0 for e in rel.evidence if e.kind == "naming"]
     total += max(naming, default=0.0)
     joins = sum(e.count or 0 for e in rel.evidence if e.kind == "query_join")
     if any(e.kind == "query_join" for e in rel.evidence):
         total += 0.35 + 0.15 * min(1.0, math.log10(joins + 1) / 2)
     for e in rel.evidence:
         if e.kind == "parent_key":
-            detail = e.detail or ""
-            total += 0.15 if detail.startswith("declared") else 0.1 if "unique on data" in detail else 0.05
+            total += PARENT_KEY_POINTS.get(e.key_source, 0.05) if e.key_source else 0.05
         elif e.kind == "types":
-            total += {"same": 0.1, "castable": 0.05}.get(e.detail or "", 0.0)
-            if e.detail == "incompatible":
+            total += TYPE_POINTS.get(e.type_match or "", 0.0)
+            if e.type_match == "incompatible":
                 hard_fail = "incompatible types"
         elif e.kind == "value_range":
             hard_fail = "value ranges do not overlap"
@@ -132,4 +134,4 @@ def _prefer_base_table(alive: list[Relationship], raw: dict[str, float]) -> None
 
 def _meaningful(rel: Relationship) -> bool:
     """Rejected candidates worth showing a human: they had join evidence or a fair naming match."""
-    return any(e.kind == "query_join" or (e.kind == "naming" and float(getattr(e, "strength", 0) or 0) >= 0.45) for e in rel.evidence)
+    return any(e.kind == "query_join" or (e.kind == "naming" and (e.strength or 0.0) >= 0.45) for e in rel.evidence)

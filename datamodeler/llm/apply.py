@@ -13,36 +13,36 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from ..model import DataModel, Evidence, Proposal
+from ..model import Column, DataModel, Entity, Evidence, GlossaryTerm, Proposal, Table
 
 
 def apply_proposals(model: DataModel, proposals: list[Proposal]) -> None:
     """Apply every proposal to ``model`` according to its verdict."""
-    rejected = []
+    rejected: list[Proposal] = []
     for proposal in proposals:
         if proposal.status == "rejected":
-            rejected.append(proposal.model_dump(mode="json", exclude_none=True))
+            rejected.append(proposal.model_copy(deep=True))
             if proposal.kind != "relationship" or any(e.kind == "existence" for e in proposal.evidence):
                 continue
         APPLY[proposal.kind](model, proposal)
-    model.rejected_proposals = rejected  # type: ignore[attr-defined]
+    model.rejected_proposals = rejected
 
 
 def apply_table_description(model: DataModel, proposal: Proposal) -> None:
     table = model.table(proposal.table or "")
-    if table is not None and getattr(table, "description_source", None) != "human" and not _described_by_llm(table):
+    if table is not None and table.description_source != "human" and not _described_by_llm(table):
         table.description = proposal.text
-        table.description_source = "llm"  # type: ignore[attr-defined]
-        table.description_status = proposal.status  # type: ignore[attr-defined]
+        table.description_source = "llm"
+        table.description_status = proposal.status
 
 
 def apply_column_description(model: DataModel, proposal: Proposal) -> None:
     table = model.table(proposal.table or "")
     column = table.column(proposal.column or "") if table is not None else None
-    if column is not None and getattr(column, "description_source", None) != "human" and not _described_by_llm(column):
+    if column is not None and column.description_source != "human" and not _described_by_llm(column):
         column.description = proposal.text
-        column.description_source = "llm"  # type: ignore[attr-defined]
-        column.description_status = proposal.status  # type: ignore[attr-defined]
+        column.description_source = "llm"
+        column.description_status = proposal.status
 
 
 def apply_entity(model: DataModel, proposal: Proposal) -> None:
@@ -50,22 +50,21 @@ def apply_entity(model: DataModel, proposal: Proposal) -> None:
     if entity is None or _described_by_llm(entity):
         return
     if entity.description:
-        entity.grouping = entity.description  # type: ignore[attr-defined]
+        entity.grouping = entity.description
     entity.description = proposal.text
-    entity.description_source = "llm"  # type: ignore[attr-defined]
+    entity.description_source = "llm"
     if proposal.name and proposal.name != entity.name:
-        entity.proposed_name = proposal.name  # type: ignore[attr-defined]
+        entity.proposed_name = proposal.name
     if "llm" not in entity.sources:
         entity.sources.append("llm")
 
 
 def apply_glossary(model: DataModel, proposal: Proposal) -> None:
-    glossary = list(getattr(model, "glossary", None) or [])
-    if any(entry["term"].lower() == (proposal.name or "").lower() for entry in glossary):
+    if not proposal.name or any(entry.term.lower() == proposal.name.lower() for entry in model.glossary):
         return
-    glossary.append({"term": proposal.name, "definition": proposal.text, "tables": proposal.tables,
-                     "status": proposal.status, "sources": list(proposal.sources)})
-    model.glossary = sorted(glossary, key=lambda entry: entry["term"].lower())  # type: ignore[attr-defined]
+    model.glossary.append(GlossaryTerm(term=proposal.name, definition=proposal.text, tables=list(proposal.tables),
+                                       status=proposal.status, sources=list(proposal.sources)))
+    model.glossary.sort(key=lambda entry: entry.term.lower())
 
 
 def apply_relationship(model: DataModel, proposal: Proposal) -> None:
@@ -83,9 +82,9 @@ def apply_relationship(model: DataModel, proposal: Proposal) -> None:
         known.evidence.append(Evidence(kind="llm", detail="also proposed by the LLM"))
 
 
-def _described_by_llm(item: object) -> bool:
+def _described_by_llm(item: Table | Column | Entity) -> bool:
     """The first proposal for an item wins (a large entity is asked in several batches)."""
-    return getattr(item, "description_source", None) == "llm"
+    return item.description_source == "llm"
 
 
 APPLY: dict[str, Callable[[DataModel, Proposal], None]] = {

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from ...model import DataModel, Evidence, Relationship, Table
+from ...model import DataModel, Evidence, KeySource, Relationship, Table
 from ...profile import Budget, ExecutingSource, is_unique, type_family, types_compatible
 
 
@@ -33,7 +33,7 @@ def check_types(rel: Relationship, ctx: VerifyContext) -> None:
             continue
         verdicts.append(types_compatible(cc.type, pc.type))
     worst = "incompatible" if "incompatible" in verdicts else "castable" if "castable" in verdicts else "same"
-    rel.evidence.append(Evidence(kind="types", detail=worst))
+    rel.evidence.append(Evidence(kind="types", type_match=worst, detail=worst))
 
 
 def check_parent_key(rel: Relationship, ctx: VerifyContext) -> None:
@@ -43,24 +43,38 @@ def check_parent_key(rel: Relationship, ctx: VerifyContext) -> None:
         return
     wanted = sorted(c.lower() for c in rel.parent_columns)
     if sorted(c.lower() for c in parent.primary_key) == wanted:
-        source = parent.primary_key_source or "declared"
-        if source == "inferred":
-            source = "inferred (unique on data)" if any(e.get("kind") == "unique" for e in getattr(parent, "primary_key_evidence", [])) else "inferred (names only)"
+        key_source = _primary_key_source(parent)
+        words = KEY_SOURCE_WORDS[key_source]
         duplicates = _duplicates(parent, rel.parent_columns)
         if duplicates:
-            rel.evidence.append(Evidence(kind="parent_not_unique", ratio=duplicates, detail=f"{source} key has duplicate values on the data"))
+            rel.evidence.append(Evidence(kind="parent_not_unique", ratio=duplicates, key_source=key_source,
+                                         detail=f"{words} key has duplicate values on the data"))
             return
-        rel.evidence.append(Evidence(kind="parent_key", detail=f"{source} primary key"))
+        rel.evidence.append(Evidence(kind="parent_key", key_source=key_source, detail=f"{words} primary key"))
         return
     if any(sorted(c.lower() for c in key) == wanted for key in parent.unique_keys):
-        rel.evidence.append(Evidence(kind="parent_key", detail="declared unique key"))
+        rel.evidence.append(Evidence(kind="parent_key", key_source="declared_unique", detail="declared unique key"))
         return
     column = parent.column(rel.parent_columns[0]) if len(rel.parent_columns) == 1 else None
     unique = is_unique(column) if column is not None else None
     if unique:
-        rel.evidence.append(Evidence(kind="parent_key", detail="unique on the data"))
+        rel.evidence.append(Evidence(kind="parent_key", key_source="unique_on_data", detail="unique on the data"))
     else:
         rel.evidence.append(Evidence(kind="parent_not_unique", detail="parent columns are not a known key"))
+
+
+KEY_SOURCE_WORDS: dict[KeySource, str] = {
+    "declared_primary_key": "declared", "inferred_unique_on_data": "inferred (unique on data)",
+    "inferred_from_names": "inferred (names only)", "declared_unique": "declared unique", "unique_on_data": "unique on the data",
+}
+
+
+def _primary_key_source(parent: Table) -> KeySource:
+    """How the parent's primary key is known: declared, inferred with uniqueness measured, or from names only."""
+    if parent.primary_key_source != "inferred":
+        return "declared_primary_key"
+    measured = any(e.kind == "unique" for e in parent.primary_key_evidence)
+    return "inferred_unique_on_data" if measured else "inferred_from_names"
 
 
 def _duplicates(parent: Table, columns: list[str]) -> float | None:

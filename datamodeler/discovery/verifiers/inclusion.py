@@ -22,7 +22,7 @@ def check_inclusion(rel: Relationship, ctx: VerifyContext) -> None:
     if ctx.source is None or ctx.budget is None or has_evidence(rel, "value_range"):
         return
     child, parent = ctx.model.table(rel.child_table), ctx.model.table(rel.parent_table)
-    if child is None or parent is None or not _may_have_rows(child) or any(e.detail == "incompatible" for e in rel.evidence if e.kind == "types"):
+    if child is None or parent is None or not _may_have_rows(child) or any(e.type_match == "incompatible" for e in rel.evidence if e.kind == "types"):
         return
     query = build_inclusion_query(rel, child, parent, ctx.source.dialect, ctx.sample_rows)
     row, error = run_one_row(ctx.source, query, ctx.budget)
@@ -86,5 +86,5 @@ def _record(rel: Relationship, row: dict, sql: str, sampled: bool) -> None:
         ratio, detail = matched / distinct, f"{matched} of {distinct} distinct values found"
     else:
         distinct, ratio, detail = non_null, 1 - orphans / non_null, f"{non_null - orphans} of {non_null} rows found"
-    rel.evidence.append(Evidence(kind="inclusion", ratio=round(ratio, 4), count=distinct,
+    rel.evidence.append(Evidence(kind="inclusion", ratio=round(ratio, 4), count=distinct, sampled=sampled or None,
                                  detail=detail + (" (sample)" if sampled else ""), sql=sql))
