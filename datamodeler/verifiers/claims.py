@@ -67,12 +67,14 @@ def normalize_text(text: str) -> str:
 
 
 def read_claims(text: str) -> list[Claim]:
-    """Every claim of ``text``, clause by clause, in the order of ``READERS``."""
+    """Every claim of ``text``, clause by clause; one key, unique and not-null claim each, a hedge or negation
+    anywhere (``null when …; otherwise always set``) winning over a positive one."""
     found: list[Claim] = []
     for clause in split_clauses(normalize_text(text)):
         for read in READERS:
             found.extend(claim for claim in read(clause) if claim not in found)
-    return found
+    settled = {kind: _settle([c for c in found if c.kind == kind]) for kind in ("key", "unique", "not_null")}
+    return [c for c in found if c.kind not in settled or c in settled[c.kind]]
 
 
 def split_clauses(text: str) -> list[str]:
@@ -118,6 +120,8 @@ def read_unique(clause: str) -> list[Claim]:
         before, after = clause[:match.start()], clause[match.end():]
         if _COUNTING.search(before) or _PART_OF.search(before) or _is_scoped(after) or _is_reference_key(before, after):
             continue
+        if match.group() == "unique" and _counted_noun(after):
+            continue
         if match.group().startswith("unique") and re.match(r"\s*(?:key|constraint|index)\b", after) and re.search(r"\bpart of|composite", before):
             continue
         claims.append(Claim("unique", match.group(), negated=_negated(before)))
@@ -141,6 +145,15 @@ def read_key(clause: str) -> list[Claim]:
             continue
         claims.append(Claim("key", match.group(), negated=_negated(before)))
     return _settle(claims)
+
+
+_OWN_VALUES = frozenset({"values", "ids", "identifiers", "codes", "keys", "numbers", "entries", "names", "hashes", "references", "tokens"})
+
+
+def _counted_noun(after: str) -> bool:
+    """``unique visitors``/``unique sessions``: a count of distinct things, not a claim about this column."""
+    noun = re.match(r"\s*([a-z]+s)\b", after)
+    return noun is not None and not noun.group(1).endswith("ss") and noun.group(1) not in _OWN_VALUES
 
 
 def _is_scoped(after: str) -> bool:
@@ -203,7 +216,7 @@ def read_not_null(clause: str) -> list[Claim]:
         return [Claim("not_null", hedge.group(), negated=True)]
     for match in _NOT_NULL_POSITIVE.finditer(clause):
         before, after = clause[:match.start()], clause[match.end():]
-        if _CONDITION.match(after) or re.search(r"\b(?:when|if|once|for|after|unless)\b", before):
+        if _CONDITION.match(after) or re.search(r"\b(?:when|if|once|for|after|unless|otherwise|else)\b", before):
             continue
         return [Claim("not_null", match.group(), negated=bool(re.search(r"\b(?:not|never|isn't|aren't)\s+(?:always\s+)?$", before)))]
     return []
@@ -240,8 +253,9 @@ def read_references(clause: str) -> list[Claim]:
 _BETWEEN = re.compile(r"\b(?:between|from|ranges? from|ranging from|in the range(?: of)?|on a scale (?:of|from)|scale of|range)\s+"
                       r"(" + _NUMBER + r")\s*(?:and|to|-|–|\.\.)\s*(" + _NUMBER + r")\b(?!\s*(?:%|percent|minutes|seconds|hours|days|items|times))")
 _VALUE_SUBJECT = r"(?:^|\b(?:is|are|be|always|only|value|values|it|amount|amounts|number|score|scores|rate|price|quantity|count|age|must be|stays|remains|lies|lie|falls?|ranges?|ranging|scored|measured|expressed|between|from))\s*$"
-_SIGN = re.compile(r"\b(?:non-?negative|not negative|never negative|(?:cannot|can't|can not|must not|may not|is never|are never|should not) be negative|"
-                   r"zero or (?:more|positive|greater)|positive or zero|(?:strictly |always |only |must be |is |are |be )positive|"
+_OTHER_SUBJECT = re.compile(r"\b(?:with|having|where|whose|lasting|that|which|of|for|in|available|valid|active|sold|open|running)\s+(?:\S+\s+){0,2}$")
+_SIGN = re.compile(r"\b(?:(?:always |only |strictly |must be |is |are |be )?(?:positive or zero|zero or (?:more|positive|greater))|non-?negative|not negative|never negative|(?:cannot|can't|can not|must not|may not|is never|are never|should not) be negative|"
+                   r"(?:strictly |always |only |must be |is |are |be )positive|"
                    r"positive (?:numbers?|integers?|amounts?|values?|quantit(?:y|ies)|decimals?)(?! (?:mean|indicate|denote|represent|signal|are|show)))\b")
 _BOUND = re.compile(r"(?:\b(at least|no less than|not less than|greater than or equal to|minimum(?: of)?|min|(?:greater|more|larger|bigger|higher) than|above|over)"
                     r"|\b(at most|no more than|not more than|no greater than|less than or equal to|maximum(?: of)?|max|up to|(?:less|smaller|fewer|lower) than|below|under|never exceeds?|does not exceed|doesn't exceed)"
@@ -256,7 +270,7 @@ def read_range(clause: str) -> list[Claim]:
     claims = []
     for match in _BETWEEN.finditer(clause):
         low, high = sorted((_to_number(match.group(1)), _to_number(match.group(2))))
-        if re.search(_VALUE_SUBJECT, clause[:match.start()]) or match.group().startswith(("rang", "in the", "on a", "scale")):
+        if not _OTHER_SUBJECT.search(clause[:match.start()]):
             claims.append(Claim("range", match.group(), low=low, high=high))
     for match in _SIGN.finditer(clause):
         strict = "positive" in match.group() and "zero" not in match.group()
