@@ -96,7 +96,7 @@ _UNIQUE_POSITIVE = re.compile(
     r"|\b(?:candidate|alternate|alternative) key\b")
 _UNIQUE_NEGATIVE = re.compile(
     r"\b(?:may|can|might|could|will|do|does|often|sometimes|frequently) (?:be )?(?:repeat|repeated|repeats|duplicated|shared|reused)\b"
-    r"|\b(?:duplicates?|repeats|repeated values) (?:are |is )?(?:allowed|possible|expected|occur|exist|common)\b"
+    r"|\b(?:duplicates?|duplicate values|repeats|repeated values) (?:are |is )?(?:allowed|possible|expected|occur|exist|common)\b"
     r"|\b(?:may|can|might|could) (?:contain|have|hold) duplicates?\b|\brepeats\b|\bnot distinct\b")
 _SCOPED = re.compile(r"^\W*(?:per|within|for each|for every|for a given|for one|in each|in every|by|among|inside|"
                      r"together with|combined with|with|in combination with|along with|and \w+ together|across each|"
@@ -195,7 +195,8 @@ _BLANK = r"(?:null|nulls|empty|missing|blank|unset|absent|undefined|nil|none)"
 _NOT_NULL_POSITIVE = re.compile(
     r"\bnot[ -]null(?:able)?\b|\bnon[ -]?null(?:able)?\b|\bnever (?:be )?(?:left )?" + _BLANK + r"\b|\bno (?:null|nulls|null values|missing values|empty values|blanks)\b"
     r"|\b(?:cannot|can't|can not|must not|may not|will not|won't|does not|doesn't|is never|are never|should not) (?:be |contain |hold |have )?(?:a )?(?:left )?" + _BLANK + r"(?: values?)?\b"
-    r"|\balways (?:set|present|filled(?: in)?|populated|provided|known|non-null|there|given|recorded|available)\b"
+    r"|\balways (?:be )?(?:set|present|filled(?: in)?|populated|provided|known|non-null|there|given|recorded|available)\b"
+    r"|\b(?:populated|filled(?: in)?|set|present) (?:for|on|in) (?:every|each|all) (?:row|rows|record|records)\b"
     r"|\b(?:is |are |a |field |value )?mandatory\b|\b(?:is|are|always) required\b|\brequired (?:field|value|column|attribute)\b|^required$"
     r"|\bnull-free\b|\bwithout (?:any )?nulls?\b|\bfree of nulls\b|\bfully populated\b|\bevery (?:row|record) has (?:a|an|one|its)\b"
     r"|\bnever left (?:empty|blank)\b")
@@ -254,7 +255,7 @@ _BETWEEN = re.compile(r"\b(?:between|from|ranges? from|ranging from|in the range
                       r"(" + _NUMBER + r")\s*(?:and|to|-|–|\.\.)\s*(" + _NUMBER + r")\b(?!\s*(?:%|percent|minutes|seconds|hours|days|items|times))")
 _VALUE_SUBJECT = r"(?:^|\b(?:is|are|be|always|only|value|values|it|amount|amounts|number|score|scores|rate|price|quantity|count|age|must be|stays|remains|lies|lie|falls?|ranges?|ranging|scored|measured|expressed|between|from))\s*$"
 _OTHER_SUBJECT = re.compile(r"\b(?:with|having|where|whose|lasting|that|which|of|for|in|available|valid|active|sold|open|running)\s+(?:\S+\s+){0,2}$")
-_SIGN = re.compile(r"\b(?:(?:always |only |strictly |must be |is |are |be )?(?:positive or zero|zero or (?:more|positive|greater))|non-?negative|not negative|never negative|(?:cannot|can't|can not|must not|may not|is never|are never|should not) be negative|"
+_SIGN = re.compile(r"\b(?:(?:always |only |strictly |must be |is |are |be )?(?:positive or zero|zero or (?:more|positive|greater))|non-?negative|not negative|(?:greater than or equal to|at least|no less than|not less than) zero|never negative|(?:cannot|can't|can not|must not|may not|is never|are never|should not) be negative|"
                    r"(?:strictly |always |only |must be |is |are |be )positive|"
                    r"positive (?:numbers?|integers?|amounts?|values?|quantit(?:y|ies)|decimals?)(?! (?:mean|indicate|denote|represent|signal|are|show)))\b")
 _BOUND = re.compile(r"(?:\b(at least|no less than|not less than|greater than or equal to|minimum(?: of)?|min|(?:greater|more|larger|bigger|higher) than|above|over)"

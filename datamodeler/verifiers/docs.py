@@ -261,4 +261,4 @@ CLAIM_CHECKS: dict[str, Callable[[Claim, ColumnFacts], ClaimCheck]] = {
     "references": check_references,
 }
 
-__all__ = ["check_description", "DocsCheck", "ClaimCheck", "ColumnFacts", "CLAIM_CHECKS"]
+__all__ = ["CLAIM_CHECKS", "ClaimCheck", "ColumnFacts", "DocsCheck", "check_description"]
