@@ -5,7 +5,9 @@
                      plausible (only a plausible relationship fits), contradicted (only a rejected one fits),
                      unexplained (nothing fits: a candidate the model missed); shares weighted by executions
     documentation    share of tables and columns with a description or a catalog comment, by source
-    contradictions   relationships and keys whose evidence disagrees with their status, or that point at nothing
+    contradictions   relationships and keys whose evidence disagrees with their status, or that point at nothing;
+                     column comments and descriptions whose claims (unique, never null, key, range, values, references)
+                     the profile or catalog contradicts
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ from .lineage.pipeline import build_lineage
 from .lineage.shapes import ShapeCollector
 from .model import ASSERTED_STATUSES, Column, DataModel, JoinStat, QueryStats, Relationship, Table
 from .sources.base import LoggedQuery
+from .discovery.verifiers.docs import check_description
 
 VERDICTS = ("explained", "plausible", "contradicted", "unexplained")
 MIN_INCLUSION = 0.9  # an asserted relationship whose child values are found less often than this is contradicted
@@ -116,7 +119,7 @@ class DocCoverage:
 
 @dataclass
 class Contradiction:
-    """An item whose evidence disagrees with its status: ``subject`` is a relationship id or a table name."""
+    """An item whose evidence disagrees with its status: ``subject`` is a relationship id, a table or ``table.column``."""
 
     kind: str
     subject: str
@@ -257,12 +260,13 @@ DataCheck = Callable[[Relationship], str | None]
 
 
 def find_contradictions(model: DataModel) -> list[Contradiction]:
-    """Relationships and primary keys whose evidence disagrees with what the model asserts."""
+    """Relationships, primary keys and column docs whose evidence disagrees with what the model asserts."""
     found: list[Contradiction] = []
     for rel in model.relationships:
         found.extend(relationship_contradictions(model, rel))
     for table in model.tables:
         found.extend(key_contradictions(table))
+        found.extend(docs_contradictions(model, table))
     return found
 
 
@@ -362,3 +366,18 @@ def _key_duplicates(table: Table) -> str | None:
         return None
     where = " (sample)" if profile.sampled else ""
     return f"{profile.distinct_count:,} distinct of {non_null:,} non-null values{where}"
+
+
+def docs_contradictions(model: DataModel, table: Table) -> list[Contradiction]:
+    """Column comments (``comment_contradicted``) and descriptions (``description_contradicted``) with a claim the
+    profile or catalog contradicts: ``comment says unique: 2 distinct values in 100 non-null rows``."""
+    found = []
+    for column in table.columns:
+        for kind, what, text in (("comment_contradicted", "comment", column.comment),
+                                 ("description_contradicted", "description", column.description)):
+            if not text:
+                continue
+            label = f"{table.name}.{column.name}"
+            found += [Contradiction(kind, label, label, detail.replace("described as", f"{what} says", 1))
+                      for detail in check_description(column, text, table, model).contradictions]
+    return found

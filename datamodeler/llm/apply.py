@@ -6,7 +6,8 @@
     glossary          ``DataModel.glossary``: term, definition, tables, status, sources
     relationships     new candidates join ``relationships`` (rejected ones too, as other rejected candidates do);
                       a known one gains ``llm`` in its sources
-    rejected          ``DataModel.rejected_proposals``: what the LLM said that the checks refused, and why
+    rejected          ``DataModel.rejected_proposals``: what the LLM said that the checks refused, and why; a text
+                      refused as unsafe (instructions, SQL, markup) is left out, only the reason is kept
 """
 
 from __future__ import annotations
@@ -21,11 +22,19 @@ def apply_proposals(model: DataModel, proposals: list[Proposal]) -> None:
     rejected: list[Proposal] = []
     for proposal in proposals:
         if proposal.status == "rejected":
-            rejected.append(proposal.model_copy(deep=True))
+            rejected.append(rejected_record(proposal))
             if proposal.kind != "relationship" or any(e.kind == "existence" for e in proposal.evidence):
                 continue
         APPLY[proposal.kind](model, proposal)
     model.rejected_proposals = rejected
+
+
+def rejected_record(proposal: Proposal) -> Proposal:
+    """The proposal as stored among the rejected ones; an unsafe text (and name) is never stored, even there."""
+    record = proposal.model_copy(deep=True)
+    if any(e.kind == "unsafe_text" for e in proposal.evidence):
+        record.text = record.name = None
+    return record
 
 
 def apply_table_description(model: DataModel, proposal: Proposal) -> None:

@@ -15,7 +15,7 @@ from typing import Any
 from ..model import Column, DataModel, Entity, Relationship, Table
 from ..identifiers import tokens
 from .client import Message
-from .redact import column_facts, shorten, table_facts
+from .redact import column_facts, comment_facts, table_facts
 from .templates import DATA_PLACEHOLDER, Template
 
 MAX_TABLES_PER_BATCH = 8
@@ -125,7 +125,7 @@ def parent_keys(model: DataModel) -> list[ParentKey]:
         facts: dict[str, Any] = {"table": table.name, "key": key,
                                  "key_types": [c.type if (c := table.column(k)) else "" for k in key]}
         if table.comment:
-            facts["comment"] = shorten(table.comment, 200)
+            facts.update(comment_facts(table.comment, 200))
         found.append(ParentKey(facts, frozenset(tokens(table.name))))
     return found
 

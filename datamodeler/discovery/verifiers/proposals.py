@@ -2,8 +2,9 @@
 
     entity              the entity exists; the proposed name is not another entity's
     table_description   the table exists
-    column_description  the column exists; the text agrees with the profile (docs.py)
+    column_description  the column exists; every claim of the text (claims.py) agrees with the profile and catalog (docs.py)
     glossary            every table it names exists
+    (every text)        no instructions, SQL or markup (unsafe_text.py): such a proposal is rejected, never stored
     relationship        tables and columns exist; then the same checks as every candidate (VERIFIERS: types,
                         parent key, value range, inclusion) and the same score, without credit for the LLM's say-so
 
@@ -22,6 +23,7 @@ from . import verify
 from .checks import VerifyContext
 from .docs import check_description
 from .existence import find_table, missing_columns, missing_table
+from .unsafe_text import unsafe_reason
 
 MAX_TEXT_CHARS = 1000
 MAX_NAME_CHARS = 60
@@ -80,7 +82,7 @@ def check_column_description(proposal: Proposal, context: VerifyContext) -> None
     proposal.table, proposal.column = table.name, column.name
     if not _text_ok(proposal):
         return
-    checked = check_description(column, proposal.text or "")
+    checked = check_description(column, proposal.text or "", table, context.model)
     if checked.contradictions:
         reject(proposal, "; ".join(checked.contradictions), kind="docs_profile")
         return
@@ -147,7 +149,13 @@ def canonical_relationship(proposal: Proposal, context: VerifyContext) -> Relati
         return None
     return Relationship(child_table=child.name, child_columns=[child.column(c).name for c in rel.child_columns],
                         parent_table=parent.name, parent_columns=[parent.column(c).name for c in rel.parent_columns],
-                        sources=["llm"], evidence=list(rel.evidence))
+                        sources=["llm"], evidence=[_safe_reason(e) for e in rel.evidence])
+
+
+def _safe_reason(evidence: Evidence) -> Evidence:
+    """The LLM's reason is kept as evidence only when it holds no instructions, SQL or markup."""
+    reason = unsafe_reason(evidence.detail) if evidence.kind == "llm" else None
+    return evidence if reason is None else Evidence(kind="llm", detail=f"proposed by the LLM (its reason {reason}: not stored)")
 
 
 def reject(proposal: Proposal, why: str, kind: str = "existence") -> None:
@@ -156,11 +164,17 @@ def reject(proposal: Proposal, why: str, kind: str = "existence") -> None:
 
 
 def _text_ok(proposal: Proposal) -> bool:
-    """Descriptions must say something; overly long ones are cut."""
+    """Descriptions must say something and hold no instructions, SQL or markup (nor may a proposed name);
+    overly long ones are cut."""
     text = " ".join((proposal.text or "").split())
     if not text:
         reject(proposal, "empty description", kind="text")
         return False
+    for what, value in (("description", proposal.text), ("name", proposal.name)):
+        reason = unsafe_reason(value)
+        if reason is not None:
+            reject(proposal, f"{what} {reason}: not stored", kind="unsafe_text")
+            return False
     proposal.text = text[:MAX_TEXT_CHARS]
     return True
 
