@@ -79,7 +79,7 @@ TOKEN_PATTERN = re.compile(r"[A-Za-z]+|\d+|[^\sA-Za-z\d]")
 DEFAULT_BUDGET_TOKENS = AskSettings().prompt_budget_tokens
 STRONG_SCORE = 1.0  # a table this well linked can pull in its bridges and usual partners
 KEEP_SHARE = 0.2  # tables scoring under this share of the best are never sent (when the schema does not fit)
-MIN_GAP = 0.35  # a drop in score this steep (relative) ends the list
+MIN_GAP = 0.5  # a drop in score this steep (relative) ends the list
 MIN_SENT = 2  # the gap cut never leaves fewer tables than this
 MAX_RANKED = 30
 
@@ -543,7 +543,15 @@ def choose_tables(linking: Linking, index: SchemaIndex, budget: int) -> tuple[li
 def ranked_selection(linking: Linking, index: SchemaIndex) -> list[str]:
     """The linked tables, ignoring the budget: the ranking cut at its gap, plus bridges on the join paths."""
     chosen = cut_at_gap([t for t in linking.tables if t.score > 0])
-    return chosen + [name for name in bridge_tables(chosen, index.neighbours) if name not in chosen]
+    chosen += [name for name in bridge_tables(chosen, index.neighbours) if name not in chosen]
+    return chosen + [name for name in linked_neighbours(chosen, linking, index.neighbours) if name not in chosen]
+
+
+def linked_neighbours(chosen: list[str], linking: Linking, neighbours: dict[str, set[str]]) -> list[str]:
+    """Tables one relationship away from a chosen table that have evidence of their own, best first."""
+    chosen_set = set(chosen)
+    near = {name for table in chosen for name in neighbours.get(table, ())} - chosen_set
+    return [t.name for t in linking.tables if t.name in near and t.score > 0]
 
 
 def cut_at_gap(ranked: list[LinkedTable]) -> list[str]:
