@@ -126,7 +126,7 @@ def test_skeleton_parses_qualifies_is_select_only_and_limited(demo_model):
 @pytest.mark.parametrize("question", ["monthly revenue by plan", "daily plays by device type", "average rating per genre",
                                       "support tickets by priority", "movies", "list employees"])
 def test_demo_questions_give_runnable_sql(demo_model, question):
-    answer = ask_question(question, demo_model, AskOptions(run=True, limit=7))
+    answer = ask_question(question, demo_model, AskOptions(run=True, limit=7, force=True))
     assert answer.runnable, answer.notes
     assert 0 < len(answer.rows.rows) <= 7
 
@@ -331,10 +331,10 @@ def test_cli_ask_with_the_real_openai_client_against_a_local_server(demo_model_p
     with llm_server.LLMServer(lambda request: llm_server.Reply(content=next(replies))) as server:
         monkeypatch.setenv("OPENAI_BASE_URL", server.url)
         monkeypatch.setenv("OPENAI_API_KEY", "test")
-        result = runner.invoke(app, ["ask", "members per region", "--model", str(demo_model_path), "--run", "--json"])
+        result = runner.invoke(app, ["ask", "members per region", "--model", str(demo_model_path), "--run", "--force", "--json"])
         sent = server.bodies if hasattr(server, "bodies") else []
     assert result.exit_code == 0, result.output
     data = json.loads(result.stdout)
-    assert data["generated_by"] == "llm" and data["verified"] is True
+    assert data["generated_by"] == "llm" and data["verified"] is True and data["label"] == "draft"
     assert {tuple(row)[0] for row in data["rows"]["rows"]} >= {"Europe"}
     assert all("@" not in str(body) for body in sent)  # no sampled PII (emails) in any request
