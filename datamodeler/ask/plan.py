@@ -236,13 +236,16 @@ def measure_column(anchor: str, model: DataModel, linking: Linking) -> tuple[str
 
 
 def select_columns(anchor: str, model: DataModel, linking: Linking, limit: int = 6) -> list[tuple[str, str]]:
-    """Columns to show for a question with no measure: the linked ones, else the table's label column."""
+    """Columns to show for a question with no measure: the ones it names, else the table's label column."""
     entry = linking.table(anchor)
-    chosen = [(anchor, c.name) for c in (entry.columns if entry else [])][:limit]
     table = model.table(anchor)
-    if table is not None and table.columns and not any(name == label_column(table, "") for _, name in chosen):
-        chosen.insert(0, (anchor, label_column(table, "")))
-    return chosen[:limit]
+    keys = set(table.primary_key) if table is not None and "id" not in tokens(linking.question) else set()
+    named = [c for c in (entry.columns if entry else []) if c.value is None and c.name not in keys]
+    best = max((c.score for c in named), default=0.0)
+    chosen = [(anchor, c.name) for c in named if c.score >= 0.5 * best][:limit]
+    if not chosen and table is not None and table.columns:
+        chosen = [(anchor, label_column(table, ""))]
+    return chosen
 
 
 def other_named_tables(linking: Linking, anchor: str, limit: int = 2) -> list[LinkedTable]:
@@ -375,7 +378,8 @@ MEASURE_WORDS = frozenset("count number many much total sum average avg mean max
 LOGIC_WORDS = frozenset("than not no without except both or before after between most least top bottom first last only "
                         "distinct different unique same more less greater fewer larger smaller older younger earlier later "
                         "never ever above below under over exceed exceeds at least either neither nor whose descending "
-                        "ascending order sorted sort alphabetical".split())
+                        "ascending order sorted sort alphabetical youngest oldest biggest earliest latest newest longest shortest "
+                        "like contain contains containing start starts end ends".split())
 """Words asking for a comparison, negation, ranking or ordering: beyond what the skeleton builds."""
 ENTITY_QUESTION = ("which", "who", "whom", "whose")
 
@@ -396,6 +400,12 @@ def judge_plan(plan: QueryPlan, model: DataModel, linking: Linking) -> None:
     logic = sorted({w for w in words if w in LOGIC_WORDS} | {w for w in words if w.isdigit()})
     if logic:
         plan.needs.append(f"an LLM: comparisons, rankings or numbers ({', '.join(logic)}) are beyond the no-LLM builder")
+    if sum(1 for _, pattern in MEASURES if re.search(pattern, " ".join(words))) > 1:
+        plan.needs.append("an LLM: more than one measure")
+    if plan.intent.implied and "per" not in words and "by" not in words:
+        plan.needs.append("a measure word (how many, total, average…): 'each' alone may ask for a list, not a count")
+    if any(w in MEASURE_WORDS for g in plan.intent.groups for w in g.split()):
+        plan.needs.append("an LLM: the grouping phrase names a measure")
     if words and words[0] in ENTITY_QUESTION and plan.intent.measure is not None:
         plan.needs.append("an LLM: the question asks which rows have a measure (a ranking), not the measure itself")
     unexplained = unexplained_words(plan, model)
