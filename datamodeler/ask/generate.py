@@ -17,7 +17,7 @@ from sqlglot import exp
 from ..errors import LLMError, UnsafeSQLError
 from ..model import DataModel
 from .guard import GuardedSQL
-from .linking import Linking
+from .linking import Linking, schema_line
 from .plan import QueryPlan
 
 MAX_REPAIRS = 2
@@ -160,17 +160,15 @@ def generate_with_llm(client: ChatModel, plan: QueryPlan, linking: Linking, mode
 
 
 def sql_messages(plan: QueryPlan, linking: Linking, model: DataModel, skeleton: str) -> list[dict[str, str]]:
-    """The prompt: dialect, the linked tables' columns and relationships, the join path and the skeleton.
+    """The prompt: dialect, the tables linking chose to send (the whole schema when it fits), the join path, the skeleton.
 
     Only names, types and descriptions are sent: no profiled values, so nothing sampled from a PII column leaves.
     """
     schema_lines = []
-    for entry in linking.matched()[:8] or linking.tables[:5]:
-        table = model.table(entry.name)
-        if table is None:
-            continue
-        columns = ", ".join(f"{c.name} {c.type}" for c in table.columns)
-        schema_lines.append(f"- {table.name}({columns})" + (f" -- {table.description}" if table.description else ""))
+    for entry in [linking.table(name) for name in linking.sent] or linking.matched()[:8] or linking.tables[:5]:
+        table = model.table(entry.name) if entry is not None else None
+        if table is not None:
+            schema_lines.append(schema_line(table, entry.members))
     path = "\n".join(f"- {s.left_table}.{','.join(s.left_columns)} = {s.right_table}.{','.join(s.right_columns)}"
                      for s in plan.join_path) or "- (single table)"
     system = ("You write one read-only SQL SELECT for a data warehouse. Use only the tables and columns listed. "
