@@ -303,6 +303,7 @@ def ask(
     url: Annotated[Optional[str], typer.Argument(help="Warehouse URL for --run (default: the model's source; pass it when it needs a password).")] = None,
     model: ModelOption = DEFAULT_MODEL_PATH,
     run: Annotated[bool, typer.Option("--run", help="Run the checked SQL read-only and show the rows.")] = False,
+    force: Annotated[bool, typer.Option("--force", help="With --run: run a draft answer too (not only confident ones).")] = False,
     limit: Annotated[int, typer.Option("--limit", min=1, help="Row limit added to (or capping) the SQL.")] = 100,
     config: Annotated[Optional[Path], typer.Option("--config", help="Config file (default ./datamodeler.toml).")] = None,
     as_json: JsonOption = False,
@@ -310,6 +311,7 @@ def ask(
     """Turn a question into SQL over the model: linked tables, a join path over verified relationships, checked SQL.
 
     Every SQL passes a gate first: one SELECT, no writes or file functions, columns that exist, a LIMIT.
+    Each answer is labelled confident (built right without an LLM) or draft (to check; --run needs --force).
 
     Examples:
 
@@ -326,7 +328,7 @@ def ask(
     from .render import ask_prompt, ask_view
     from .store import load_model
 
-    data, options = load_model(model), AskOptions(run=run, url=url, limit=limit, settings=load_settings(config))
+    data, options = load_model(model), AskOptions(run=run, url=url, limit=limit, settings=load_settings(config), force=force)
     show = (lambda answer: print(json.dumps(answer.to_dict(), indent=2))) if as_json else (lambda answer: stdout.print(ask_view(answer)))
     if question is None:
         ask_prompt(stderr if as_json else stdout, lambda text: ask_question(text, data, options), show, (Recoverable,))

@@ -11,6 +11,9 @@
     statement_timeout_s = 30
     workers = 2
     history_days = 30           # live query history read from Snowflake, BigQuery, Databricks
+
+    [ask]
+    prompt_budget_tokens = 8000 # the whole schema goes to the LLM when it fits; otherwise the linked tables
 """
 
 from __future__ import annotations
@@ -54,9 +57,15 @@ class ScanSettings:
 
 
 @dataclass(frozen=True)
+class AskSettings:
+    prompt_budget_tokens: int = 8000  # schema text sent to the LLM; the whole schema when it fits
+
+
+@dataclass(frozen=True)
 class Settings:
     llm: LLMSettings = field(default_factory=LLMSettings)
     scan: ScanSettings = field(default_factory=ScanSettings)
+    ask: AskSettings = field(default_factory=AskSettings)
     origin: str = "defaults"
 
 
@@ -74,6 +83,7 @@ ENV_VARS: dict[str, tuple[str, str]] = {
     "DATAMODELER_LINEAGE_TIMEOUT": ("scan", "lineage_timeout_s"),
     "DATAMODELER_HISTORY_DAYS": ("scan", "history_days"),
     "DATAMODELER_DUCKDB_MEMORY_LIMIT": ("scan", "duckdb_memory_limit"),
+    "DATAMODELER_ASK_PROMPT_BUDGET": ("ask", "prompt_budget_tokens"),
 }
 
 
@@ -89,6 +99,7 @@ def load_settings(config_path: Path | None = None, environ: dict[str, str] | Non
     return Settings(
         llm=_build(LLMSettings, sections.get("llm", {}), "llm"),
         scan=_build(ScanSettings, sections.get("scan", {}), "scan"),
+        ask=_build(AskSettings, sections.get("ask", {}), "ask"),
         origin=origin,
     )
 
@@ -110,9 +121,9 @@ def _read_toml(path: Path, required: bool) -> dict[str, dict[str, Any]]:
         data = tomllib.loads(path.read_text(encoding="utf-8"))
     except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
         raise ConfigError(f"{path} is not valid TOML: {exc}") from exc
-    unknown = set(data) - {"llm", "scan"}
+    unknown = set(data) - {"llm", "scan", "ask"}
     if unknown:
-        raise ConfigError(f"{path}: unknown section(s) {', '.join(sorted(unknown))}", "valid sections: [llm], [scan]")
+        raise ConfigError(f"{path}: unknown section(s) {', '.join(sorted(unknown))}", "valid sections: [llm], [scan], [ask]")
     return {k: dict(v) for k, v in data.items()}
 
 

@@ -164,6 +164,10 @@ def ask_view(answer: Any, max_rows: int = 20) -> Group:
             parts.append(f"  {escape(step.left_table)}.{escape(','.join(step.left_columns))} = "
                          f"{escape(step.right_table)}.{escape(','.join(step.right_columns))}  [{STATUS_STYLE.get(status, 'white')}]{status}[/]")
     label = "SQL" + (" (checked: SELECT-only, qualifies against the schema, limited)" if answer.runnable else " (NOT runnable)")
+    if answer.label == "confident":
+        parts.append("[green]confident:[/] built from the question's words over verified relationships")
+    else:
+        parts.append("[yellow]draft:[/] check it before trusting it; it would need " + escape("; ".join(answer.needs) or "a check"))
     parts.append(Panel(Syntax(answer.sql, "sql", word_wrap=True), title=label, title_align="left", expand=False))
     if answer.rows is not None:
         parts.append(rows_table(answer.rows, max_rows))

@@ -126,7 +126,7 @@ def test_skeleton_parses_qualifies_is_select_only_and_limited(demo_model):
 @pytest.mark.parametrize("question", ["monthly revenue by plan", "daily plays by device type", "average rating per genre",
                                       "support tickets by priority", "movies", "list employees"])
 def test_demo_questions_give_runnable_sql(demo_model, question):
-    answer = ask_question(question, demo_model, AskOptions(run=True, limit=7))
+    answer = ask_question(question, demo_model, AskOptions(run=True, limit=7, force=True))
     assert answer.runnable, answer.notes
     assert 0 < len(answer.rows.rows) <= 7
 
@@ -311,15 +311,14 @@ def load_benchmark():
     return module
 
 
-def test_spider_linking_recall_on_the_held_out_half(datasets):
+@pytest.mark.shared
+def test_spider_dev_gold_tables_reach_the_prompt(datasets):
     if not (datasets / "spider" / "dev.json").exists():
         pytest.skip("Spider dev set not present")
-    benchmark = load_benchmark()
-    results = benchmark.evaluate(datasets)
-    _, held_out = benchmark.split(list(results))
-    recall = benchmark.total(results, held_out)
-    assert recall.questions > 400
-    assert recall.recall("5") >= 0.95
+    tallies = load_benchmark().evaluate("spider", datasets)["all"]
+    assert tallies.questions > 1000
+    assert tallies.sent / tallies.questions >= 0.98
+    assert tallies.ranked / tallies.questions >= 0.95  # the ranked selection alone, as if the schema did not fit
 
 
 def test_cli_ask_with_the_real_openai_client_against_a_local_server(demo_model_path, monkeypatch):
@@ -331,10 +330,80 @@ def test_cli_ask_with_the_real_openai_client_against_a_local_server(demo_model_p
     with llm_server.LLMServer(lambda request: llm_server.Reply(content=next(replies))) as server:
         monkeypatch.setenv("OPENAI_BASE_URL", server.url)
         monkeypatch.setenv("OPENAI_API_KEY", "test")
-        result = runner.invoke(app, ["ask", "members per region", "--model", str(demo_model_path), "--run", "--json"])
+        result = runner.invoke(app, ["ask", "members per region", "--model", str(demo_model_path), "--run", "--force", "--json"])
         sent = server.bodies if hasattr(server, "bodies") else []
     assert result.exit_code == 0, result.output
     data = json.loads(result.stdout)
-    assert data["generated_by"] == "llm" and data["verified"] is True
+    assert data["generated_by"] == "llm" and data["verified"] is True and data["label"] == "draft"
     assert {tuple(row)[0] for row in data["rows"]["rows"]} >= {"Europe"}
     assert all("@" not in str(body) for body in sent)  # no sampled PII (emails) in any request
+
+
+# -- scale: families, value index, prompt budget; labels and join meaning --------------------------
+
+
+def _model(*tables: Table, relationships=()) -> DataModel:
+    return DataModel(source=SourceInfo(url="x", dialect="sqlite", scanned_at="now"), tables=list(tables), relationships=list(relationships))
+
+
+def test_date_shards_and_copies_are_ranked_as_one_family():
+    from datamodeler.ask.families import table_families
+
+    families = table_families(["events_20240101", "events_20240102", "orders", "orders_backup", "orders_v2", "customers"])
+    assert families == {"events_20240102": ["events_20240101", "events_20240102"],
+                        "orders": ["orders", "orders_backup", "orders_v2"], "customers": ["customers"]}
+    shards = [Table(name=f"events_2024010{d}", columns=[Column(name="event_type", type="TEXT")]) for d in range(1, 8)]
+    linking = link_question("events by type", _model(*shards, Table(name="users", columns=[Column(name="type", type="TEXT")])))
+    assert [t.name for t in linking.tables[:2]] == ["events_20240107", "users"]
+    assert "events_20240101" in linking.sent_tables()
+
+
+def test_a_table_named_only_through_a_value_is_linked_and_pii_values_are_not_indexed():
+    from datamodeler.ask.values import build_value_index
+
+    status = Column(name="status", type="TEXT", profile=ColumnProfile(distinct_count=3, top_values=["shipped", "returned"]))
+    email = Column(name="email", type="TEXT", pii="email", profile=ColumnProfile(distinct_count=3, top_values=["bob smith"]))
+    model = _model(Table(name="shipments", columns=[Column(name="id", type="INT"), status]),
+                   Table(name="contacts", columns=[email]), Table(name="products", columns=[Column(name="title", type="TEXT")]))
+    assert "bob smith" not in build_value_index(model).phrases
+    linking = link_question("products returned last week", model, budget_tokens=20)  # the schema takes 21
+    assert "shipments" in linking.sent and not linking.whole_schema
+    assert not any("bob" in r for t in link_question("what did bob smith buy", model).tables for r in t.reasons)
+
+
+def test_the_whole_schema_is_sent_when_it_fits_the_budget(monkeypatch):
+    from datamodeler.config import load_settings
+
+    model = _model(Table(name="orders", columns=[Column(name="id", type="INT")]), Table(name="audit", columns=[Column(name="x", type="INT")]))
+    assert set(link_question("orders", model).sent) == {"orders", "audit"}  # the default budget holds both
+    assert link_question("orders", model, budget_tokens=5).sent == ["orders"]
+    monkeypatch.setenv("DATAMODELER_ASK_PROMPT_BUDGET", "123")
+    assert load_settings().ask.prompt_budget_tokens == 123
+
+
+def test_two_relationships_between_the_same_tables_are_chosen_by_the_question_words():
+    from datamodeler.model import Relationship
+
+    employees = Table(name="employees", primary_key=["employee_id"], columns=[
+        Column(name="employee_id", type="INT"), Column(name="department_id", type="INT"), Column(name="name", type="TEXT")])
+    departments = Table(name="departments", primary_key=["department_id"], columns=[
+        Column(name="department_id", type="INT"), Column(name="manager_id", type="INT"), Column(name="department_name", type="TEXT")])
+    rels = [Relationship(child_table="employees", child_columns=["department_id"], parent_table="departments",
+                         parent_columns=["department_id"], status="declared"),
+            Relationship(child_table="departments", child_columns=["manager_id"], parent_table="employees",
+                         parent_columns=["employee_id"], status="declared")]
+    plan = plan_query("number of employees per department", _model(employees, departments, relationships=rels))
+    assert [(s.left_columns, s.right_columns) for s in plan.join_path] == [(("department_id",), ("department_id",))]
+    assert any("manager_id" in note for note in plan.notes)
+
+
+def test_drafts_say_what_they_need_and_run_only_with_force(demo_model, demo_model_path):
+    answer = ask_question("which members are older than 30", demo_model)
+    assert answer.label == "draft" and answer.to_dict()["label"] == "draft"
+    assert any("comparisons" in need for need in answer.to_dict()["needs"])
+    with pytest.raises(UnsafeSQLError, match="draft"):
+        ask_question("which members are older than 30", demo_model, AskOptions(run=True))
+    refused = runner.invoke(app, ["ask", "which members are older than 30", "--model", str(demo_model_path), "--run"])
+    assert refused.exit_code == 1 and "--force" in refused.output
+    forced = runner.invoke(app, ["ask", "which members are older than 30", "--model", str(demo_model_path), "--run", "--force", "--json"])
+    assert forced.exit_code == 0 and json.loads(forced.stdout)["label"] == "draft"

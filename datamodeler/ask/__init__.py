@@ -38,6 +38,7 @@ class AskOptions:
     settings: Settings = field(default_factory=Settings)
     llm: ChatModel | None = None  # a ready client (tests); otherwise built from settings.llm when configured
     use_llm: bool = True
+    force: bool = False  # run a draft too
 
 
 @dataclass
@@ -58,12 +59,25 @@ class Answer:
         """The SQL passed the gate and joins only along declared, verified or accepted relationships."""
         return self.runnable and not self.plan.uses_plausible
 
+    @property
+    def label(self) -> str:
+        """``confident``: the no-LLM builder's SQL, which it can build right; ``draft``: anything else, to check."""
+        confident = self.generated_by == "skeleton" and self.verified and self.plan.confident
+        return "confident" if confident else "draft"
+
+    @property
+    def needs(self) -> list[str]:
+        """What a draft would need to be answered right (an LLM, a clearer column, …)."""
+        return list(self.plan.needs) if self.generated_by == "skeleton" else ["a check by a person: the SQL was written by the LLM"]
+
     def to_dict(self, top: int = 5) -> dict[str, Any]:
         data: dict[str, Any] = {
             "question": self.question,
             "tables": [t.to_dict() for t in self.linking.matched()[:top]],
             "join_path": self.plan.join_path_dicts(),
             "sql": self.sql,
+            "label": self.label,
+            "needs": [] if self.label == "confident" else self.needs,
             "verified": self.verified,
             "runnable": self.runnable,
             "generated_by": self.generated_by,
@@ -141,6 +155,9 @@ def run_sql(answer: Answer, model: DataModel, options: AskOptions) -> Rows:
     """Execute the guarded SQL read-only with the row limit and the statement timeout."""
     if not answer.runnable:
         raise UnsafeSQLError("the SQL did not pass the gate, so it was not run", "; ".join(answer.notes) or None)
+    if answer.label == "draft" and not options.force:
+        raise UnsafeSQLError(f"this answer is a draft, so it was not run (needs {'; '.join(answer.needs) or 'a check'})",
+                             "read the SQL, then add --force to run it anyway")
     url = options.url or model.source.url
     source = open_source(url)
     try:

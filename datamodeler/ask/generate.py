@@ -17,7 +17,7 @@ from sqlglot import exp
 from ..errors import LLMError, UnsafeSQLError
 from ..model import DataModel
 from .guard import GuardedSQL
-from .linking import Linking
+from .linking import Linking, schema_line
 from .plan import QueryPlan
 
 MAX_REPAIRS = 2
@@ -32,6 +32,8 @@ def skeleton_sql(plan: QueryPlan, model: DataModel) -> str:
     """The plan as one SELECT in the model's dialect (no LIMIT: the gate adds it)."""
     dialect = model.source.dialect or None
     aliases = table_aliases(plan.tables)
+    anchor = model.table(plan.anchor)
+    key = anchor.primary_key[0] if plan.count_distinct and anchor is not None and anchor.primary_key else None
     columns = [column_ref(aliases, table, name) for table, name in plan.group_columns]
     projections: list[exp.Expression] = []
     if plan.time_column is not None and plan.intent.grain:
@@ -39,7 +41,7 @@ def skeleton_sql(plan: QueryPlan, model: DataModel) -> str:
         projections.append(exp.alias_(bucket, plan.intent.grain))
         columns.insert(0, bucket)
     projections.extend(columns[1:] if plan.time_column is not None and plan.intent.grain else columns)
-    measure = measure_expression(plan, aliases)
+    measure = measure_expression(plan, aliases, key)
     if measure is not None:
         projections.append(measure)
     if not projections:
@@ -86,8 +88,8 @@ def column_ref(aliases: dict[str, str], table: str, column: str) -> exp.Column:
     return exp.Column(this=identifier(column), table=exp.to_identifier(aliases[table]))
 
 
-def measure_expression(plan: QueryPlan, aliases: dict[str, str]) -> exp.Alias | None:
-    """COUNT(*) named after what is counted, or SUM/AVG/MIN/MAX of the measured column."""
+def measure_expression(plan: QueryPlan, aliases: dict[str, str], distinct_key: str | None = None) -> exp.Alias | None:
+    """COUNT(*) named after what is counted (COUNT(DISTINCT key) past a 1:N join), or SUM/AVG/MIN/MAX of the measure."""
     measure = plan.intent.measure
     if measure is None:
         return None
@@ -95,6 +97,9 @@ def measure_expression(plan: QueryPlan, aliases: dict[str, str]) -> exp.Alias | 
         func = {"sum": exp.Sum, "avg": exp.Avg, "min": exp.Min, "max": exp.Max}[measure]
         table, column = plan.measure_column
         return exp.alias_(func(this=column_ref(aliases, table, column)), f"{measure}_{column}".lower())
+    if distinct_key is not None:
+        counted = exp.Count(this=exp.Distinct(expressions=[column_ref(aliases, plan.anchor, distinct_key)]))
+        return exp.alias_(counted, count_alias(plan))
     return exp.alias_(exp.Count(this=exp.Star()), count_alias(plan))
 
 
@@ -155,17 +160,15 @@ def generate_with_llm(client: ChatModel, plan: QueryPlan, linking: Linking, mode
 
 
 def sql_messages(plan: QueryPlan, linking: Linking, model: DataModel, skeleton: str) -> list[dict[str, str]]:
-    """The prompt: dialect, the linked tables' columns and relationships, the join path and the skeleton.
+    """The prompt: dialect, the tables linking chose to send (the whole schema when it fits), the join path, the skeleton.
 
     Only names, types and descriptions are sent: no profiled values, so nothing sampled from a PII column leaves.
     """
     schema_lines = []
-    for entry in linking.matched()[:8] or linking.tables[:5]:
-        table = model.table(entry.name)
-        if table is None:
-            continue
-        columns = ", ".join(f"{c.name} {c.type}" for c in table.columns)
-        schema_lines.append(f"- {table.name}({columns})" + (f" -- {table.description}" if table.description else ""))
+    for entry in [linking.table(name) for name in linking.sent] or linking.matched()[:8] or linking.tables[:5]:
+        table = model.table(entry.name) if entry is not None else None
+        if table is not None:
+            schema_lines.append(schema_line(table, entry.members))
     path = "\n".join(f"- {s.left_table}.{','.join(s.left_columns)} = {s.right_table}.{','.join(s.right_columns)}"
                      for s in plan.join_path) or "- (single table)"
     system = ("You write one read-only SQL SELECT for a data warehouse. Use only the tables and columns listed. "

@@ -19,9 +19,9 @@ from typing import Any
 
 
 from ..graph import JoinStep, build_graph
-from ..model import ASSERTED_STATUSES, DataModel, Table
+from ..model import ASSERTED_STATUSES, DataModel, Relationship, Table
 from ..identifiers import tokens
-from .linking import Linking, LinkedTable, link_question, name_words, stem
+from .linking import STOPWORDS, Linking, LinkedTable, Terms, link_question, name_words, question_words, stem
 
 GRAINS = {"hourly": "hour", "daily": "day", "weekly": "week", "monthly": "month", "quarterly": "quarter",
           "yearly": "year", "annually": "year", "annual": "year"}
@@ -61,6 +61,13 @@ class QueryPlan:
     filters: list[tuple[str, str, str]] = field(default_factory=list)  # (table, column, value) from profiled values
     uses_plausible: bool = False
     notes: list[str] = field(default_factory=list)
+    needs: list[str] = field(default_factory=list)  # why the plan is only a draft: what it would need
+    count_distinct: bool = False  # COUNT(DISTINCT anchor key): the joins fan out, rows would be counted twice
+
+    @property
+    def confident(self) -> bool:
+        """The builder can answer this question right: nothing is left unexplained or unsafe."""
+        return not self.needs
 
     @property
     def tables(self) -> list[str]:
@@ -127,7 +134,10 @@ def plan_query(question: str, model: DataModel, linking: Linking | None = None) 
         plan.select_columns = select_columns(anchor, model, linking)
         targets.extend(t.name for t in other_named_tables(linking, anchor))
     connect_tables(plan, model, targets)
+    choose_relationships(plan, model, linking)
     plan.filters = value_filters(plan, linking)
+    check_fan_out(plan, model)
+    judge_plan(plan, model, linking)
     return plan
 
 
@@ -226,13 +236,16 @@ def measure_column(anchor: str, model: DataModel, linking: Linking) -> tuple[str
 
 
 def select_columns(anchor: str, model: DataModel, linking: Linking, limit: int = 6) -> list[tuple[str, str]]:
-    """Columns to show for a question with no measure: the linked ones, else the table's label column."""
+    """Columns to show for a question with no measure: the ones it names, else the table's label column."""
     entry = linking.table(anchor)
-    chosen = [(anchor, c.name) for c in (entry.columns if entry else [])][:limit]
     table = model.table(anchor)
-    if table is not None and table.columns and not any(name == label_column(table, "") for _, name in chosen):
-        chosen.insert(0, (anchor, label_column(table, "")))
-    return chosen[:limit]
+    keys = set(table.primary_key) if table is not None and "id" not in tokens(linking.question) else set()
+    named = [c for c in (entry.columns if entry else []) if c.value is None and c.name not in keys]
+    best = max((c.score for c in named), default=0.0)
+    chosen = [(anchor, c.name) for c in named if c.score >= 0.5 * best][:limit]
+    if not chosen and table is not None and table.columns:
+        chosen = [(anchor, label_column(table, ""))]
+    return chosen
 
 
 def other_named_tables(linking: Linking, anchor: str, limit: int = 2) -> list[LinkedTable]:
@@ -289,3 +302,135 @@ def relationship_graph(model: DataModel, statuses: frozenset[str]) -> Any:
         base = 1.0 if data["step"].source.partition(":")[2] in ASSERTED_STATUSES else 4.0
         data["weight"] = base / (1 + math.log(1 + counts.get(frozenset((left, right)), 0)))
     return graph
+
+
+# -- meaning of the joins ------------------------------------------------------------------------
+
+
+def step_relationships(step: JoinStep, model: DataModel) -> list[Relationship]:
+    """Every non-rejected relationship between the step's two tables."""
+    pair = {step.left_table, step.right_table}
+    return [r for r in model.relationships if r.status != "rejected" and {r.child_table, r.parent_table} == pair
+            and r.child_table != r.parent_table]
+
+
+def choose_relationships(plan: QueryPlan, model: DataModel, linking: Linking) -> None:
+    """Where two relationships link the same tables (``department_id`` vs ``manager_id``), pick by the question's
+    words, else the column named after the parent table; say which was used and what the alternative was."""
+    terms = Terms.of(plan.question)
+    for position, step in enumerate(plan.join_path):
+        options = [r for r in step_relationships(step, model) if r.status in ASSERTED_STATUSES or plan.uses_plausible]
+        if len(options) < 2:
+            continue
+        best = max(options, key=lambda r: relationship_fit(r, terms))
+        plan.join_path[position] = oriented_step(best, step)
+        others = ", ".join(f"{r.child_table}.{'/'.join(r.child_columns)}" for r in options if r is not best)
+        plan.notes.append(f"joined by {best.child_table}.{'/'.join(best.child_columns)}; also possible: {others}")
+        if sorted(relationship_fit(r, terms) for r in options)[-2] == relationship_fit(best, terms):
+            plan.needs.append(f"which relationship to join by ({'/'.join(best.child_columns)} or {others}): name it in the question")
+
+
+def relationship_fit(rel: Relationship, terms: Terms) -> tuple[float, float]:
+    """(question words the FK column uses, whether the FK column is named after the parent table)."""
+    words = [w for c in rel.child_columns for w in name_words(c) if w not in ("id", "key", "code", "no", "number")]
+    said = sum(terms.match(w) for w in words)
+    parent_words = {stem(w) for w in name_words(rel.parent_table.rpartition(".")[2])}
+    return said, float(any(stem(w) in parent_words for w in words))
+
+
+def oriented_step(rel: Relationship, step: JoinStep) -> JoinStep:
+    """``rel`` as a step from ``step.left_table`` to ``step.right_table``."""
+    if rel.child_table == step.left_table:
+        return replace(step, left_columns=tuple(rel.child_columns), right_columns=tuple(rel.parent_columns))
+    return replace(step, left_columns=tuple(rel.parent_columns), right_columns=tuple(rel.child_columns))
+
+
+def fans_out(step: JoinStep, model: DataModel) -> bool:
+    """True when a row on the left can meet several rows on the right (a 1:N hop: parent to child)."""
+    for rel in step_relationships(step, model):
+        if tuple(rel.child_columns) == step.left_columns and rel.child_table == step.left_table:
+            return False  # child -> parent: N:1
+        if tuple(rel.parent_columns) == step.left_columns and rel.parent_table == step.left_table:
+            return rel.cardinality != "1:1"
+    right = model.table(step.right_table)
+    return not (right is not None and right.primary_key and set(right.primary_key) <= set(step.right_columns))
+
+
+def check_fan_out(plan: QueryPlan, model: DataModel) -> None:
+    """A COUNT through a 1:N hop counts distinct anchor rows; SUM/AVG through one would multiply: refused."""
+    fan = [s for s in plan.join_path if fans_out(s, model)]
+    if not fan or plan.intent.measure is None:
+        return
+    hops = ", ".join(f"{s.left_table} → {s.right_table}" for s in fan)
+    anchor = model.table(plan.anchor)
+    if plan.intent.measure == "count" and anchor is not None and len(anchor.primary_key) == 1:
+        plan.count_distinct = True
+        plan.notes.append(f"the join {hops} is 1:N: counting distinct {plan.anchor} rows so none is counted twice")
+    elif plan.intent.measure in ("count", "sum", "avg"):
+        plan.needs.append(f"a pre-aggregation: {plan.intent.measure.upper()} through the 1:N join {hops} would count rows "
+                          "more than once (ask with an LLM, or group by a column of the measured table)")
+
+
+# -- confident or draft --------------------------------------------------------------------------
+
+MEASURE_WORDS = frozenset("count number many much total sum average avg mean maximum max highest largest minimum min "
+                          "lowest smallest amount".split())
+LOGIC_WORDS = frozenset("than not no without except both or before after between most least top bottom first last only "
+                        "distinct different unique same more less greater fewer larger smaller older younger earlier later "
+                        "never ever above below under over exceed exceeds at least either neither nor whose descending "
+                        "ascending order sorted sort alphabetical youngest oldest biggest earliest latest newest longest shortest "
+                        "like contain contains containing start starts end ends".split())
+"""Words asking for a comparison, negation, ranking or ordering: beyond what the skeleton builds."""
+ENTITY_QUESTION = ("which", "who", "whom", "whose")
+
+
+def judge_plan(plan: QueryPlan, model: DataModel, linking: Linking) -> None:
+    """Fill ``plan.needs`` with what a right answer would need beyond the skeleton (empty: confident)."""
+    words = tokens(plan.question.replace("'", " "))
+    plan.needs.extend(f"a match for '{note.split(chr(39))[1]}' (a clearer column name)" for note in plan.notes
+                      if note.startswith("nothing in the model matches"))
+    if plan.uses_plausible:
+        plan.needs.append("verified relationships: the join path uses plausible ones (review them)")
+    if len(plan.group_columns) > 2 or (plan.intent.grain and len(plan.group_columns) > 1):
+        plan.needs.append("an LLM: more than two groupings")
+    if plan.intent.measure in ("sum", "avg", "min", "max") and plan.measure_column is None:
+        plan.needs.append(f"a numeric column of {plan.anchor} to {plan.intent.measure} (name it in the question)")
+    if plan.intent.grain and plan.time_column is None:
+        plan.needs.append(f"a date or time column of {plan.anchor}")
+    logic = sorted({w for w in words if w in LOGIC_WORDS} | {w for w in words if w.isdigit()})
+    if logic:
+        plan.needs.append(f"an LLM: comparisons, rankings or numbers ({', '.join(logic)}) are beyond the no-LLM builder")
+    if sum(1 for _, pattern in MEASURES if re.search(pattern, " ".join(words))) > 1:
+        plan.needs.append("an LLM: more than one measure")
+    if plan.intent.implied and "per" not in words and "by" not in words:
+        plan.needs.append("a measure word (how many, total, average…): 'each' alone may ask for a list, not a count")
+    if any(w in MEASURE_WORDS for g in plan.intent.groups for w in g.split()):
+        plan.needs.append("an LLM: the grouping phrase names a measure")
+    if words and words[0] in ENTITY_QUESTION and plan.intent.measure is not None:
+        plan.needs.append("an LLM: the question asks which rows have a measure (a ranking), not the measure itself")
+    unexplained = unexplained_words(plan, model)
+    if unexplained:
+        plan.needs.append(f"an LLM or clearer words: {', '.join(unexplained)} not found in the tables and columns used")
+
+
+def unexplained_words(plan: QueryPlan, model: DataModel) -> list[str]:
+    """Question words that no table, column, value, grouping, grain or measure of the plan accounts for."""
+    used: set[str] = set()
+    for name in plan.tables:
+        used.update(name_words(name.rpartition(".")[2]))
+    columns = [*plan.group_columns, *plan.select_columns, *(c for c in (plan.time_column, plan.measure_column) if c)]
+    columns += [(t, c) for t, c, _ in plan.filters]
+    for _, column in columns:
+        used.update(name_words(column))
+    for _, _, value in plan.filters:
+        used.update(tokens(value))
+    used.update(MEASURE_WORDS | set(GRAINS) | set(GRAIN_NOUNS))
+    used_stems = {stem(w) for w in used}
+    missing = []
+    for word in question_words(plan.question):
+        if stem(word) in used_stems or word in STOPWORDS:
+            continue
+        single = Terms.of(word)
+        if not any(single.match(u) for u in used):
+            missing.append(word)
+    return missing
