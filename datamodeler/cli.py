@@ -51,7 +51,8 @@ def handle_errors(command: Callable[..., Any]) -> Callable[..., Any]:
         except (typer.Exit, typer.Abort, SystemExit):
             raise
         except Exception as exc:  # noqa: BLE001 - the last resort keeps tracebacks off the user's screen
-            _fail(f"Error: unexpected {type(exc).__name__}: {exc} (re-run with --debug and report it)", 1)
+            first_line = (str(exc).strip().splitlines() or [""])[0]  # drivers add SQL and links on more lines
+            _fail(f"Error: unexpected {type(exc).__name__}: {first_line} (re-run with --debug and report it)", 1)
 
     return wrapper
 
