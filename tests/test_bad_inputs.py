@@ -153,7 +153,7 @@ def test_ctrl_c_during_start_up_exits_130_quietly(tmp_path):
         child = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
         time.sleep(start_up * share)
         child.send_signal(signal.SIGINT)
-        out, err = child.communicate(timeout=60)
+        _, err = child.communicate(timeout=60)
         assert child.returncode in (0, 130, -signal.SIGINT), (share, child.returncode, err)
         assert "Traceback" not in err and "KeyboardInterrupt" not in err, (share, err)
         interrupted += child.returncode != 0

@@ -20,7 +20,13 @@ from typer.testing import CliRunner
 from datamodeler.cli import app
 from datamodeler.review import save_decisions
 from datamodeler.scan import ScanOptions, run_scan
-from datamodeler.store import dump_model, load_model, lock_path, save_model, write_atomic
+from datamodeler.store import (
+    dump_model,
+    load_model,
+    lock_path,
+    save_model,
+    write_atomic,
+)
 
 runner = CliRunner()
 ROUNDS = 100
@@ -118,11 +124,11 @@ def test_review_and_scan_processes_keep_the_decision(shop, tmp_path):
     db, scanned = shop
     out = tmp_path / "datamodel.json"
     out.write_text(scanned)
-    rel_id = sorted(r.id for r in load_model(out).relationships)[0]
+    rel_id = min(r.id for r in load_model(out).relationships)
     cli = [sys.executable, "-m", "datamodeler"]
     scanner = subprocess.Popen([*cli, "scan", f"sqlite:///{db}", "--out", str(out), "--no-llm", "--no-history", "--json"],
                                stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
-    review = subprocess.run([*cli, "review", "--model", str(out), "--reject", rel_id], capture_output=True, text=True, timeout=120)
+    review = subprocess.run([*cli, "review", "--model", str(out), "--reject", rel_id], check=False, capture_output=True, text=True, timeout=120)
     assert scanner.wait(120) == 0, scanner.stderr.read()
     assert review.returncode == 0, review.stderr
     assert load_model(out).relationship(rel_id).status == "rejected"
@@ -234,3 +240,20 @@ def test_a_rewrite_keeps_the_file_mode(shop, tmp_path):
     save_model(load_model(model), model)
     assert stat.S_IMODE(model.stat().st_mode) == 0o640
     assert dump_model(load_model(model)) == model.read_text()
+
+
+def test_interactive_answers_are_applied_to_the_file_as_it_is_when_the_prompt_ends(shop, tmp_path):
+    """The prompt works on an earlier read; a decision written meanwhile (another review, a scan) is kept."""
+    from datamodeler.review import decide, save_reviewed
+
+    _, scanned = shop
+    out = tmp_path / "datamodel.json"
+    out.write_text(scanned)
+    first, second = sorted(load_model(out).relationships, key=lambda r: r.id)[:2]
+    earlier = load_model(out)  # what the prompt shows
+    save_decisions(out, accept=[first.id], by="bo")  # someone else decides meanwhile
+    answered = [decide(earlier.relationship(second.id), "rejected", "ana")]
+    save_reviewed(out, answered, "ana")
+    final = load_model(out)
+    assert final.relationship(first.id).status == "accepted" and final.relationship(second.id).status == "rejected"
+    assert [e.detail for e in final.relationship(second.id).evidence if e.kind == "human"] == ["rejected by ana"]
