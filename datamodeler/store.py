@@ -281,6 +281,8 @@ def update_model(path: Path, change: Callable[[DataModel], T]) -> T:
     """Read, change and write the model file under its lock (nothing another writer does is lost);
     returns what ``change`` returns. An exception in ``change`` leaves the file untouched."""
     path = Path(path)
+    if not path.exists():
+        load_model(path)  # its "no model file … run `datamodeler scan` first" error, before any lock or folder check
     with model_lock(path):
         model = load_model(path)
         result = change(model)
