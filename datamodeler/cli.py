@@ -51,7 +51,8 @@ def handle_errors(command: Callable[..., Any]) -> Callable[..., Any]:
         except (typer.Exit, typer.Abort, SystemExit):
             raise
         except Exception as exc:  # noqa: BLE001 - the last resort keeps tracebacks off the user's screen
-            _fail(f"Error: unexpected {type(exc).__name__}: {exc} (re-run with --debug and report it)", 1)
+            first_line = (str(exc).strip().splitlines() or [""])[0]  # drivers add SQL and links on more lines
+            _fail(f"Error: unexpected {type(exc).__name__}: {first_line} (re-run with --debug and report it)", 1)
 
     return wrapper
 
@@ -225,16 +226,19 @@ def review(
       datamodeler review                                    # a/r/s/q for each plausible relationship
     """
     from .render import review_prompt, review_table
-    from .review import apply_decisions, decide, pending
-    from .store import load_model, save_model
+    from .review import decide, pending, save_decisions, save_reviewed
+    from .store import check_writable, load_model
 
-    data = load_model(model)
     if list_only or as_json:
-        waiting = pending(data)
+        waiting = pending(load_model(model))
         print(json.dumps([r.model_dump(mode="json", exclude_none=True) for r in waiting], indent=2)) if as_json else stdout.print(review_table(waiting))
         return
-    changed = apply_decisions(data, accept, reject, by) if (accept or reject) else review_prompt(stdout, pending(data), decide, by)
-    save_model(data, model)
+    if accept or reject:
+        changed = save_decisions(model, accept, reject, by)  # read, decide, write under the model file's lock
+    else:
+        waiting = pending(load_model(model))
+        check_writable(model)  # before the human spends time answering
+        changed = save_reviewed(model, review_prompt(stdout, waiting, decide, by), by)
     stderr.print(f"{len(changed)} decision(s) saved to {model}", markup=False, highlight=False)
 
 

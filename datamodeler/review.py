@@ -1,12 +1,34 @@
 """Human review: accept or reject relationships by id. A human decision beats every inferred status
-and survives re-scans (``store.merge_decisions``)."""
+and survives re-scans (``store.merge_decisions``); it is written under the model file's lock, so a scan
+running at the same time keeps it (``store.save_scanned``)."""
 
 from __future__ import annotations
 
 from collections.abc import Iterable
+from pathlib import Path
 
 from .errors import ConfigError, NotFoundError
 from .model import DataModel, Evidence, Relationship
+from .store import update_model
+
+
+def save_decisions(path: Path, accept: Iterable[str] = (), reject: Iterable[str] = (), by: str | None = None) -> list[Relationship]:
+    """Accept/reject by id in the model file at ``path``: read, decide and write under its lock."""
+    accept, reject = list(accept), list(reject)
+    return update_model(path, lambda model: apply_decisions(model, accept, reject, by))
+
+
+def save_reviewed(path: Path, decided: list[Relationship], by: str | None = None) -> list[Relationship]:
+    """Write decisions made on an earlier read of ``path`` (the interactive prompt) into the file as it is now."""
+    return update_model(path, lambda model: [_carry(model, rel, by) for rel in decided])
+
+
+def _carry(model: DataModel, decided: Relationship, by: str | None) -> Relationship:
+    current = model.relationship(decided.id)
+    if current is None:  # a scan since the prompt began no longer finds it: keep the human's record of it
+        current = decided.model_copy(deep=True)
+        model.relationships.append(current)
+    return decide(current, decided.status, by)
 
 def apply_decisions(model: DataModel, accept: Iterable[str] = (), reject: Iterable[str] = (), by: str | None = None) -> list[Relationship]:
     """Mark relationships ``accepted`` / ``rejected``; returns the changed ones. Unknown ids raise ``NotFoundError``."""

@@ -21,7 +21,7 @@ from .llm.stage import llm_stage
 from .model import DataModel, SourceInfo
 from .scan_context import Progress, ScanContext, ScanOptions, SilentProgress, Stage
 from .sources import LoggedQuery, Source, open_source
-from .store import load_model, merge_decisions, save_model
+from .store import check_writable, load_model, save_scanned
 
 
 @dataclass
@@ -51,6 +51,7 @@ def crawl_catalog(ctx: ScanContext) -> None:
     with ctx.progress.stage("crawl catalog") as bar:
         ctx.model.tables = ctx.source.catalog(ctx.options.filters)
         bar.advance(len(ctx.model.tables))
+    ctx.warnings.extend(getattr(ctx.source, "notes", ()))  # driver warnings met while crawling
 
 
 def read_query_logs(ctx: ScanContext) -> None:
@@ -103,7 +104,8 @@ def run_scan(options: ScanOptions, progress: Progress | None = None) -> tuple[Da
     started = time.monotonic()
     progress = progress or SilentProgress()
     options = _with_demo_defaults(options, progress)
-    previous = _previous_model(options.out)
+    check_writable(options.out)  # a missing or read-only folder fails now, not after the whole scan
+    _previous_model(options.out)
     source = open_source(options.url, options.settings.scan)
     try:
         ctx = ScanContext(options=options, source=source, model=_empty_model(source), progress=progress,
@@ -111,9 +113,8 @@ def run_scan(options: ScanOptions, progress: Progress | None = None) -> tuple[Da
         _run_stages(ctx)
     finally:
         source.close()
-    model = merge_decisions(previous, ctx.model) if previous else ctx.model
-    model.notes = sorted(set(model.notes) | set(ctx.warnings))
-    save_model(model, options.out)
+    ctx.model.notes = sorted(set(ctx.model.notes) | set(ctx.warnings))
+    model = save_scanned(ctx.model, options.out)  # merges the human decisions on disk at write time
     return model, summarize(ctx, model, time.monotonic() - started)
 
 
@@ -149,7 +150,8 @@ def _with_demo_defaults(options: ScanOptions, progress: Progress) -> ScanOptions
 
 
 def _previous_model(path: Path) -> DataModel | None:
-    """The model file being replaced, so human decisions survive; a broken one stops the scan untouched."""
+    """The model file being replaced: a broken one stops the scan before it starts (its human decisions are
+    merged from the file as it is at write time, see ``store.save_scanned``)."""
     if not Path(path).exists():
         return None
     try:

@@ -3,7 +3,12 @@
 from __future__ import annotations
 
 import gzip
+import os
+import signal
 import sqlite3
+import subprocess
+import sys
+import time
 
 import pytest
 from typer.testing import CliRunner
@@ -38,6 +43,8 @@ def workspace(tmp_path_factory):
     with gzip.open(root / "ok.sql.gz", "wt") as handle:
         handle.write("select * from orders;")
     (root / "bad.toml").write_text("[llm\nmodel = 1")
+    (root / "notes.txt").write_text("not a database, just notes\n" * 100)
+    os.mkfifo(root / "pipe")
     return root
 
 
@@ -53,6 +60,10 @@ CASES = {
     "broken gzip": ["scan", "sqlite:///{root}/shop.db", "-q", "{root}/bad.gz", "--out", "{root}/datamodel.json"],
     "invalid config": ["scan", "sqlite:///{root}/shop.db", "--config", "{root}/bad.toml", "--out", "{root}/datamodel.json"],
     "output folder missing": ["scan", "sqlite:///{root}/shop.db", "--out", "{root}/no/such/dir/m.json"],
+    "text file as a SQLite database": ["scan", "sqlite:///{root}/notes.txt", "--out", "{root}/datamodel.json"],
+    "scan into a FIFO": ["scan", "sqlite:///{root}/shop.db", "--out", "{root}/pipe"],
+    "erd into a FIFO": ["erd", "--model", "{root}/datamodel.json", "--format", "dot", "--out", "{root}/pipe"],
+    "review of a FIFO": ["review", "--model", "{root}/pipe", "--list"],
     "scan over a corrupt model": ["scan", "sqlite:///{root}/shop.db", "--out", "{root}/corrupt.json"],
     "erd of a missing model": ["erd", "--model", "{root}/absent.json"],
     "erd of a corrupt model": ["erd", "--model", "{root}/corrupt.json"],
@@ -97,3 +108,68 @@ def test_log_columns_can_be_named(workspace):
     bad = runner.invoke(app, ["scan", f"sqlite:///{workspace}/shop.db", "-q", str(log), "--log-column", "sql_body",
                               "--out", str(workspace / "custom.json")])
     assert bad.exit_code == 1 and bad.stderr.startswith("Error: --log-column 'sql_body' is not FIELD=COLUMN")
+
+
+def test_a_text_file_is_not_a_sqlite_database(workspace):
+    result = runner.invoke(app, ["scan", f"sqlite:///{workspace}/notes.txt", "--out", str(workspace / "t.json")])
+    assert result.exit_code == 1
+    (line,) = [line for line in result.stderr.splitlines() if line.startswith("Error")]
+    assert "notes.txt is not a SQLite database" in line and "SQL:" not in result.stderr and "sqlalche.me" not in result.stderr
+
+
+def read_only_folder(tmp_path):
+    """A folder this process cannot write in: a chmod 555 folder, or a read-only mount when running as root."""
+    folder = tmp_path / "read-only"
+    folder.mkdir()
+    folder.chmod(0o555)
+    for candidate in (folder, "/sys", "/proc/sys"):
+        probe = os.path.join(candidate, ".dm-probe")
+        try:
+            os.close(os.open(probe, os.O_CREAT | os.O_WRONLY, 0o600))
+            os.unlink(probe)
+        except OSError:
+            return candidate
+    pytest.skip("no read-only folder available")
+
+
+@pytest.mark.parametrize("folder", ["missing", "read-only"])
+def test_an_unwritable_output_folder_is_refused_before_the_scan(workspace, tmp_path, folder):
+    where = tmp_path / "no" / "such" if folder == "missing" else read_only_folder(tmp_path)
+    # The database does not exist either: the folder is checked first, so its error is the one shown.
+    result = runner.invoke(app, ["scan", f"sqlite:///{workspace}/absent.db", "--out", f"{where}/m.json"])
+    assert result.exit_code == 1
+    assert result.stderr.startswith(f"Error: {'folder' if folder == 'missing' else 'cannot write to folder'} {where}"), result.stderr
+    assert "crawl catalog" not in result.stderr and "unexpected" not in result.stderr
+
+
+def test_ctrl_c_during_start_up_exits_130_quietly(tmp_path):
+    """SIGINT at several moments while `python -m datamodeler` imports and starts: no traceback, ever."""
+    command = [sys.executable, "-m", "datamodeler", "--version"]
+    began = time.monotonic()
+    subprocess.run(command, check=True, capture_output=True)
+    start_up = time.monotonic() - began
+    interrupted = 0
+    for share in (0.3, 0.45, 0.6, 0.75, 0.9):
+        child = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        time.sleep(start_up * share)
+        child.send_signal(signal.SIGINT)
+        _, err = child.communicate(timeout=60)
+        assert child.returncode in (0, 130, -signal.SIGINT), (share, child.returncode, err)
+        assert "Traceback" not in err and "KeyboardInterrupt" not in err, (share, err)
+        interrupted += child.returncode != 0
+    assert interrupted >= 2, "the signal never landed during start-up"
+
+
+def test_postgres_driver_warnings_become_scan_notes(pg_database, tmp_path):
+    """A column type SQLAlchemy does not know: a note in the model and the summary, no `SAWarning` lines."""
+    pg_database.run("CREATE TABLE stores (id integer PRIMARY KEY, location point, lsn pg_lsn)")
+    out = tmp_path / "m.json"
+    result = runner.invoke(app, ["scan", pg_database.url, "--out", str(out), "--no-llm", "--json"])
+    assert result.exit_code == 0, result.stderr
+    assert "SAWarning" not in result.stderr + result.stdout
+    from datamodeler.store import load_model
+
+    notes = load_model(out).notes
+    assert "catalog: Did not recognize type 'point' of column 'location'" in notes
+    assert "catalog: Did not recognize type 'pg_lsn' of column 'lsn'" in notes
+    assert "Did not recognize type 'point'" in result.stdout  # the summary's warnings

@@ -61,16 +61,16 @@ def write_export(result: Export, out: Path | None, default_name: str) -> list[Pa
     else:
         targets = {out: result.single}
     for path, content in targets.items():
-        path.parent.mkdir(parents=True, exist_ok=True)
-        _write(path, content)
+        _make_folder(path.parent)
+        write_atomic(path, content)  # atomic, umask-respecting, refuses a FIFO or device at the path
     return list(targets)
 
 
-def _write(path: Path, content: str | bytes) -> None:
-    if isinstance(content, bytes):
-        path.write_bytes(content)
-    else:
-        write_atomic(path, content)
+def _make_folder(folder: Path) -> None:
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise ExportError(f"cannot create folder {folder}: {exc.strerror or exc}", "check the permissions or choose another --out") from exc
 
 
 def _check_fits(planned: list[PlannedDiagram], fits, fmt: str) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -58,6 +59,8 @@ class SQLAlchemySource:
         self.backend = make_url(url).get_backend_name()
         self.dialect = _sqlglot_dialect(self.backend)
         self.engine = engine or self._create_engine(url)
+        self.notes: list[str] = []  # driver warnings met while crawling, for the scan's notes
+
 
     def _create_engine(self, url: str) -> Engine:
         try:
@@ -73,6 +76,14 @@ class SQLAlchemySource:
 
     # -- catalog -----------------------------------------------------------------------------
     def catalog(self, filters: CatalogFilter) -> list[Table]:
+        """Tables and views; SQLAlchemy's warnings (a column type it does not know …) become ``notes``."""
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always", sa.exc.SAWarning)
+            tables = self._crawl(filters)
+        self.notes.extend(_driver_notes(caught))
+        return tables
+
+    def _crawl(self, filters: CatalogFilter) -> list[Table]:
         inspector = sa.inspect(self._connect_checked())
         tables: list[Table] = []
         for schema in self._schemas(inspector, filters):
@@ -155,6 +166,18 @@ class SQLAlchemySource:
 
     def close(self) -> None:
         self.engine.dispose()
+
+
+def _driver_notes(caught: list[warnings.WarningMessage]) -> list[str]:
+    """SQLAlchemy warnings as one-line notes; any other warning is shown as Python would have."""
+    notes: list[str] = []
+    for item in caught:
+        if issubclass(item.category, sa.exc.SAWarning):
+            line = f"catalog: {(str(item.message).strip().splitlines() or [''])[0]}"
+            notes += [line] if line not in notes else []
+        else:
+            warnings.warn_explicit(item.message, item.category, item.filename, item.lineno)
+    return notes
 
 
 class _MultiReflection:
