@@ -10,12 +10,12 @@ from typing import TYPE_CHECKING
 
 from .entities import assign_roles, group_entities
 from .keys import infer_primary_keys
-from .profile import Budget, profile_tables
+from ..profile import Budget, profile_tables
 from .relationships import discover_relationships
 
 if TYPE_CHECKING:
-    from .scan import ScanContext
-    from .sources.base import Source
+    from ..scan_context import ScanContext
+    from ..sources.base import Source
 
 
 def _budget(ctx: ScanContext) -> Budget:
