@@ -132,3 +132,33 @@ def _usage(facts: TableFacts) -> list[str]:
     lines += [f"| {text(u.column.rpartition('.')[2])} | {u.filter} | {u.group_by} | {u.join} | {u.select} |" for u in facts.usage]
     return lines + [""]
 
+
+
+def personal_data_page(inventory: object) -> str:
+    """The personal-data map as Markdown: a section per subject (tables, paths, categories), then unreached PII."""
+    lines = ["# Personal data", "", "PII columns followed through lineage and keys to the people they describe (`datamodeler pii`).", ""]
+    if not inventory.subjects:
+        lines += ["No data subject found: name one with `datamodeler pii --subject TABLE`.", ""]
+    for subject in inventory.subjects:
+        lines += [f"## {text(subject.table)}", "", f"Key: {text(', '.join(subject.key))} · {text(subject.reason)}", "",
+                  "| table | rows | personal columns | path to the subject |", "| --- | --- | --- | --- |"]
+        for entry in inventory.tables_of(subject.table):
+            link = next(s for s in entry.subjects if s.subject == subject.table)
+            columns = "; ".join(_flag_text(flag) for flag in entry.columns) or "key only"
+            paths = "<br>".join(text(" ; ".join(hop.label for hop in path)) for path in link.paths if path) or "the subject itself"
+            rows = "" if entry.row_count is None else f"{entry.row_count:,}"
+            lines.append(f"| {text(entry.table)} | {rows} | {columns} | {paths} |")
+        lines.append("")
+    unreached = inventory.unreached
+    if unreached:
+        lines += ["## Not linked to any subject", ""]
+        lines += [f"- {text(flag.node)}: {text(flag.category)}" for flag in unreached]
+        lines.append("")
+    return "\n".join(lines)
+
+
+def _flag_text(flag: object) -> str:
+    words = f"{text(flag.column)} ({text(flag.category)}"
+    words += ", pseudonymised" if flag.treatment == "pseudonymised" else ""
+    words += f", via {text(' → '.join(flag.path))}" if flag.path else ""
+    return words + ")"
