@@ -1,7 +1,8 @@
 """Access and erasure requests for one person: read-only SELECTs that return every row about them,
 and the order in which those rows would have to be deleted or anonymised (printed, never run).
 
-Each table's rows are found by following its paths up to the subject as nested ``EXISTS`` semi-joins
+Each table's rows are found by following its nearest paths up to the subject (all of them when several are
+equally near, like ``created_by`` and ``assigned_to``) as nested ``EXISTS`` semi-joins
 (every hop goes from a child to its parent, so no row is repeated), built with sqlglot in the warehouse
 dialect and passed through the ``ask`` SQL gate before they are shown or run.
 """
@@ -14,7 +15,7 @@ from typing import Any
 from sqlglot import exp
 
 from ..ask.guard import guard_sql
-from ..errors import ConfigError, NotFoundError
+from ..errors import ConfigError
 from ..model import DataModel
 from ..profile import type_family
 from .inventory import Inventory, TableEntry
@@ -29,13 +30,14 @@ class TableRequest:
 
     table: str
     sql: str
-    paths: list[list[str]]
+    paths: list[list[str]]  # the nearest paths, used: a row is about the person its most direct reference names
+    other_paths: list[list[str]] = field(default_factory=list)  # longer ones (the device another member registered): shown, not used
     rows: int | None = None
     truncated: bool = False
     result: Any = None  # the Rows, when run
 
     def to_dict(self) -> dict[str, object]:
-        data: dict[str, object] = {"table": self.table, "sql": self.sql, "paths": self.paths}
+        data: dict[str, object] = {"table": self.table, "sql": self.sql, "paths": self.paths, "other_paths": self.other_paths}
         if self.rows is not None:
             data.update(rows=self.rows, truncated=self.truncated)
         return data
@@ -72,9 +74,11 @@ def subject_request(model: DataModel, inventory: Inventory, subject_name: str, v
     literal = _literal(model, subject, value)
     for entry in inventory.tables_of(subject.table):
         link = next(s for s in entry.subjects if s.subject == subject.table)
-        query = rows_about(entry.table, link.paths, subject, literal)
+        nearest = [path for path in link.paths if len(path) == link.depth]
+        query = rows_about(entry.table, nearest, subject, literal)
         guarded = guard_sql(query.sql(dialect=model.source.dialect or None), model, limit)
-        request.tables.append(TableRequest(entry.table, guarded.sql, [[hop.label for hop in path] for path in link.paths]))
+        request.tables.append(TableRequest(entry.table, guarded.sql, [[hop.label for hop in path] for path in nearest],
+                                           [[hop.label for hop in path] for path in link.paths if len(path) > link.depth]))
     return request
 
 
@@ -113,7 +117,7 @@ def _subject(model: DataModel, inventory: Inventory, name: str) -> Subject:
     subject = next((s for s in inventory.subjects if table is not None and s.table == table.name), None)
     if subject is None:
         known = ", ".join(s.table for s in inventory.subjects) or "none found"
-        raise NotFoundError(f"'{name}' is not a data subject of this model (subjects: {known})", "name it with --subject TABLE")
+        raise ConfigError(f"'{name}' is not a data subject of this model (subjects: {known})", "name it with --subject TABLE")
     if len(subject.key) != 1:
         raise ConfigError(f"{subject.table} has a composite key ({', '.join(subject.key)}); --id takes one value")
     return subject

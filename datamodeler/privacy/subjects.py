@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections import deque
 from dataclasses import dataclass, field
 
-from ..errors import NotFoundError
+from ..errors import ConfigError
 from ..identifiers import tokens
 from ..model import ASSERTED_STATUSES, DataModel, Table
 from .propagate import PersonalColumn, edge_transform
@@ -74,9 +74,9 @@ def find_subjects(model: DataModel, personal: dict[str, list[PersonalColumn]], n
     for name in named:
         table = model.table(name)
         if table is None:
-            raise NotFoundError(f"no table '{name}' in the model", "name a subject table as schema.table")
+            raise ConfigError(f"no table '{name}' in the model", "name a subject table as schema.table")
         if not table.primary_key:
-            raise NotFoundError(f"table '{table.name}' has no primary key, so its rows cannot be followed",
+            raise ConfigError(f"table '{table.name}' has no primary key, so its rows cannot be followed",
                                 "pick the table whose key identifies a person")
         subjects[table.name] = Subject(table.name, list(table.primary_key), "named by the user")
     for table in model.tables:
