@@ -220,6 +220,7 @@ def check_view(report: Any, max_joins: int = 10) -> Group:
     grid.add_row("documented tables", _coverage_text(docs.tables_documented, docs.tables, docs.table_share, docs.table_sources))
     grid.add_row("documented columns", _coverage_text(docs.columns_documented, docs.columns, docs.column_share, docs.column_sources))
     grid.add_row("contradictions", str(len(report.contradictions)))
+    grid.add_row("unlinked personal data", str(len(report.unlinked_personal)))
     parts: list[Any] = [Panel(grid, title="datamodeler check", expand=False)]
     missed = replay.unexplained(max_joins)
     if missed:
@@ -232,6 +233,9 @@ def check_view(report: Any, max_joins: int = 10) -> Group:
     if report.contradictions:
         parts.append("[bold]Contradictions[/]")
         parts.extend(f"  [red]{c.kind}[/] {escape(c.label)}: {escape(c.detail)}" for c in report.contradictions)
+    if report.unlinked_personal:
+        parts.append("[bold]Personal data no subject reaches[/] (an access or erasure request would miss it; see `datamodeler pii`)")
+        parts.extend(f"  [red]{escape(p['table'])}.{escape(p['column'])}[/]: {escape(p['category'])}" for p in report.unlinked_personal)
     return Group(*parts)
 
 

@@ -173,3 +173,15 @@ def test_an_aggregate_only_mart_holds_no_personal_data(shop_model):
     inventory = build_inventory(shop_model)
     assert inventory.entry("main.country_stats") is None
     assert any(e.transform == "aggregate" for e in shop_model.lineage if e.target.endswith("country_stats.emails"))
+
+
+def test_check_reports_personal_data_no_subject_reaches(shop_model):
+    from datamodeler.check import check_model
+    from datamodeler.model import Column, Table
+
+    audit = Table(name="main.audit_log", primary_key=["event_id"],
+                  columns=[Column(name="event_id", type="INTEGER"), Column(name="client_ip", type="VARCHAR", pii="ip_address")])
+    model = shop_model.model_copy(update={"tables": [*shop_model.tables, audit]})
+    report = check_model(model)
+    assert report.unlinked_personal == [{"table": "main.audit_log", "column": "client_ip", "category": "ip_address", "origin": "direct"}]
+    assert check_model(shop_model).unlinked_personal == []  # customer_keys is pseudonymised and linked by its key
