@@ -185,3 +185,15 @@ def test_check_reports_personal_data_no_subject_reaches(shop_model):
     report = check_model(model)
     assert report.unlinked_personal == [{"table": "main.audit_log", "column": "client_ip", "category": "ip_address", "origin": "direct"}]
     assert check_model(shop_model).unlinked_personal == []  # customer_keys is pseudonymised and linked by its key
+
+
+def test_the_docs_show_a_section_per_subject(demo_model_path):
+    from datamodeler.export.formats import html, markdown
+
+    model = load_model(demo_model_path)
+    page = markdown.export(model)["personal-data.md"]
+    for subject in ("crm.members", "crm.employees", "catalog.people"):
+        assert f"## {markdown.text(subject)}" in page
+    assert "crm.members.email → crm.active\\_members.email" in page
+    site = html.export(model, svg_diagrams=False)["index.html"]
+    assert 'id="personal-data"' in site and "<h2>crm.members</h2>" in site
