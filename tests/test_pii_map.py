@@ -197,3 +197,32 @@ def test_the_docs_show_a_section_per_subject(demo_model_path):
     assert "crm.members.email → crm.active\\_members.email" in page
     site = html.export(model, svg_diagrams=False)["index.html"]
     assert 'id="personal-data"' in site and "<h2>crm.members</h2>" in site
+
+
+@pytest.mark.parametrize(("expression", "transform"), [
+    ("email", "copy"), ("md5(lower(email))", "hash"), ("sha256(email)", "hash"), ("hash(email)", "hash"),
+    ("count(DISTINCT email)", "aggregate"), ("max(email)", "other"), ("upper(email)", "other"),
+    ("(SELECT count(*) FROM crm.members AS m2 WHERE m2.email = m.email)", None),
+])
+def test_lineage_edges_say_how_the_value_was_transformed(expression, transform):
+    from datamodeler.lineage.catalog import CatalogIndex
+    from datamodeler.lineage.extract import StatementAnalyzer
+    from datamodeler.model import Column, Table
+
+    members = Table(name="crm.members", columns=[Column(name="member_id", type="INTEGER"), Column(name="email", type="VARCHAR")])
+    analyzer = StatementAnalyzer(CatalogIndex.from_tables([members]), "duckdb")
+    result = analyzer.analyze(f"CREATE TABLE marts.x AS SELECT member_id, {expression} AS v FROM crm.members AS m GROUP BY member_id, email")
+    assert result.failure is None
+    assert result.transforms.get(("crm.members.email", "marts.x.v")) == transform
+    assert result.transforms[("crm.members.member_id", "marts.x.member_id")] == "copy"
+
+
+def test_the_privacy_package_never_talks_to_an_llm():
+    import ast
+
+    package = Path(__file__).resolve().parents[1] / "datamodeler" / "privacy"
+    for path in package.glob("*.py"):
+        for node in ast.walk(ast.parse(path.read_text())):
+            if isinstance(node, (ast.Import, ast.ImportFrom)):
+                names = [node.module or ""] if isinstance(node, ast.ImportFrom) else [a.name for a in node.names]
+                assert not any("llm" in n or "openai" in n for n in names), f"{path.name} imports {names}"
