@@ -284,7 +284,7 @@ def pii_request_view(request: Any) -> Group:
     """A ``privacy.SubjectRequest``: per table the paths and the guarded SQL (and row counts), then the erasure plan."""
     parts: list[Any] = [f"[bold]Rows about {escape(request.subject)} = {escape(request.id)}[/] in {len(request.tables)} table(s)"]
     for table in request.tables:
-        count = "" if table.rows is None else f"  [green]{table.rows} row(s)[/]"
+        count = "" if table.rows is None else f"  [green]{table.rows} row(s)[/]" + (" [red](row limit reached)[/]" if table.truncated else "")
         parts.append(f"\n[bold]{escape(table.table)}[/]{count}")
         parts.extend(f"  [dim]via {escape(' ; '.join(path))}[/]" for path in table.paths if path)
         parts.append(escape(table.sql))

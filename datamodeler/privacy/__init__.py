@@ -14,7 +14,7 @@ from ..model import DataModel
 from ..sources import open_source
 from .inventory import Inventory, TableEntry, build_inventory
 from .propagate import PersonalColumn, propagate_pii
-from .requests import ErasureStep, SubjectRequest, TableRequest, erasure_plan, subject_request
+from .requests import DEFAULT_ROW_LIMIT, ErasureStep, SubjectRequest, TableRequest, erasure_plan, subject_request
 from .subjects import Hop, Subject, SubjectLink, find_subjects, link_tables
 
 __all__ = ["Inventory", "TableEntry", "build_inventory", "PersonalColumn", "propagate_pii", "ErasureStep", "SubjectRequest",
@@ -44,5 +44,5 @@ def person_request(model: DataModel, subject: str, value: str, *, run: bool = Fa
     if erasure:
         request.erasure = erasure_plan(model, inventory, subject)
     if run:
-        run_requests(request, model, url, timeout_s, limit=None)
+        run_requests(request, model, url, timeout_s, limit=DEFAULT_ROW_LIMIT)
     return request

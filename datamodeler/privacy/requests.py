@@ -143,19 +143,27 @@ def erasure_plan(model: DataModel, inventory: Inventory, subject_name: str) -> l
 
 
 def _children_first(entries: dict[str, TableEntry], subject: str) -> list[str]:
-    """Topological order on the hops between linked tables (a table before every table it references)."""
-    parents = {name: {hop.parent for link in e.subjects if link.subject == subject for path in link.paths for hop in path[:1]}
+    """Topological order on the hops between linked tables: a table before every table it references.
+
+    Kahn's algorithm, deepest tables first among those ready; a cycle is broken at its deepest table.
+    """
+    parents = {name: {hop.parent for link in e.subjects if link.subject == subject for path in link.paths for hop in path[:1]} & set(entries)
                for name, e in entries.items()}
-    done: list[str] = []
-    placed: set[str] = set()
-    remaining = sorted(entries, key=lambda n: (-_depth(entries[n], subject), n))
+    waiting = {name: 0 for name in entries}  # children not yet placed
+    for name, referenced in parents.items():
+        for parent in referenced - {name}:
+            waiting[parent] += 1
+    rank = lambda n: (-_depth(entries[n], subject), n)  # noqa: E731
+    order: list[str] = []
+    remaining = set(entries)
     while remaining:
-        ready = [n for n in remaining if not any(n in parents[other] for other in remaining if other != n)]
-        chosen = ready[0] if ready else remaining[0]  # a cycle: break it at the deepest table
-        done.append(chosen)
-        placed.add(chosen)
-        remaining.remove(chosen)
-    return done
+        ready = [n for n in remaining if waiting[n] == 0] or [min(remaining, key=rank)]
+        chosen = min(ready, key=rank)
+        order.append(chosen)
+        remaining.discard(chosen)
+        for parent in parents[chosen] - {chosen}:
+            waiting[parent] -= 1
+    return order
 
 
 def _depth(entry: TableEntry, subject: str) -> int:
