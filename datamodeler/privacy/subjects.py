@@ -90,8 +90,8 @@ def subject_reason(table: Table, flags: list[PersonalColumn]) -> str | None:
     if not table.primary_key or table.kind == "view":
         return None
     identifying = sorted({f.category for f in flags if f.origin == "direct" and f.treatment == "clear" and f.category in IDENTIFYING})
-    words = set(tokens(table.short_name))
-    if words & PERSON_WORDS and identifying:
+    words = tokens(table.short_name)
+    if words and words[-1] in PERSON_WORDS and identifying:  # dim_customer, crm.members; not member_addresses
         return f"named like a list of people, with {', '.join(identifying)} columns"
     if len(identifying) >= MIN_IDENTIFYING_UNNAMED:
         return f"dense in identifying columns ({', '.join(identifying)})"
