@@ -8,6 +8,8 @@
     contradictions   relationships and keys whose evidence disagrees with their status, or that point at nothing;
                      column comments and descriptions whose claims (unique, never null, key, range, values, references)
                      the profile or catalog contradicts
+    personal data    PII columns (found by the scan or through lineage) in tables no data subject reaches: an access
+                     or erasure request would miss them (``datamodeler pii``)
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ from typing import Any
 from .lineage.pipeline import build_lineage
 from .lineage.shapes import ShapeCollector
 from .model import ASSERTED_STATUSES, Column, DataModel, JoinStat, QueryStats, Relationship, Table
+from .privacy import build_inventory
 from .sources.base import LoggedQuery
 from .discovery.verifiers.docs import check_description
 
@@ -137,6 +140,7 @@ class CheckReport:
     joins: JoinReplay
     documentation: DocCoverage
     contradictions: list[Contradiction] = field(default_factory=list)
+    unlinked_personal: list[dict[str, Any]] = field(default_factory=list)  # PII no subject reaches
 
     @property
     def explained_share(self) -> float | None:
@@ -151,7 +155,8 @@ class CheckReport:
     def to_dict(self) -> dict[str, Any]:
         return {"explained_share": self.explained_share, "joins": self.joins.to_dict(),
                 "documentation": self.documentation.to_dict(),
-                "contradictions": [c.to_dict() for c in self.contradictions]}
+                "contradictions": [c.to_dict() for c in self.contradictions],
+                "unlinked_personal": self.unlinked_personal}
 
 
 def check_model(model: DataModel, queries: Iterable[LoggedQuery] | None = None) -> CheckReport:
@@ -160,7 +165,13 @@ def check_model(model: DataModel, queries: Iterable[LoggedQuery] | None = None) 
     Example: ``check_model(load_model(path), read_logs(["queries.sql"])).explained_share`` -> ``0.95``
     """
     return CheckReport(joins=replay_joins(model, queries), documentation=measure_documentation(model),
-                       contradictions=find_contradictions(model))
+                       contradictions=find_contradictions(model), unlinked_personal=find_unlinked_personal(model))
+
+
+def find_unlinked_personal(model: DataModel) -> list[dict[str, Any]]:
+    """Personal columns held in clear in tables that no data subject reaches through keys or lineage."""
+    return [{"table": c.table, "column": c.column, "category": c.category, "origin": c.origin}
+            for c in build_inventory(model).unreached]
 
 
 # -- joins ----------------------------------------------------------------------------------------

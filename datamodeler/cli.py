@@ -340,6 +340,65 @@ def ask(
         show(ask_question(question, data, options))
 
 
+@app.command()
+@handle_errors
+def pii(
+    url: Annotated[Optional[str], typer.Argument(help="Warehouse URL for --run (default: the model's source; pass it when it needs a password).")] = None,
+    model: ModelOption = DEFAULT_MODEL_PATH,
+    format: Annotated[str, typer.Option("--format", "-f", help="Inventory as text, json or markdown.")] = "text",
+    subject: Annotated[list[str], typer.Option("--subject", "-s", help="A table identifying people (schema.table), added to those inferred; with --id, whose request it is.")] = [],
+    id: Annotated[Optional[str], typer.Option("--id", help="The person's key value in --subject: write the SELECTs returning every row about them.")] = None,
+    run: Annotated[bool, typer.Option("--run", help="With --id: run the SELECTs read-only and show row counts per table.")] = False,
+    erasure_plan: Annotated[bool, typer.Option("--erasure-plan", help="With --id: print (never run) the order to delete or anonymise their rows.")] = False,
+    config: Annotated[Optional[Path], typer.Option("--config", help="Config file (default ./datamodeler.toml).")] = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Map personal data: PII columns followed through lineage and keys to the people (subjects) they describe.
+
+    No LLM is used and nothing personal leaves the machine; --run reads the warehouse, read-only.
+
+    Examples:
+
+      datamodeler pii                                        # inventory: tables, categories, paths, subjects, readers
+
+      datamodeler pii --format markdown > personal-data.md
+
+      datamodeler pii --subject crm.members --id 42          # the SELECTs returning every row about member 42
+
+      datamodeler pii --subject crm.members --id 42 --run --erasure-plan --json
+    """
+    from .errors import ConfigError
+    from .privacy import build_inventory, person_request
+    from .render import pii_inventory_view, pii_request_view
+    from .store import load_model
+
+    data, wants_json = load_model(model), as_json or format == "json"
+    if format not in ("text", "json", "markdown"):
+        raise ConfigError(f"unknown format '{format}'", "use one of: text, json, markdown")
+    if id is None:
+        if run or erasure_plan:
+            raise ConfigError("--run and --erasure-plan need a person", "add --subject TABLE --id VALUE")
+        inventory = build_inventory(data, subject)
+        _print_report(inventory, wants_json, format, pii_inventory_view)
+        return
+    if len(subject) != 1:
+        raise ConfigError("--id needs exactly one --subject", "e.g. --subject crm.members --id 42")
+    timeout = load_settings(config).scan.statement_timeout_s
+    request = person_request(data, subject[0], id, run=run, erasure=erasure_plan, url=url, timeout_s=timeout)
+    _print_report(request, wants_json, "text", pii_request_view)
+
+
+def _print_report(report: Any, as_json: bool, format: str, view: Callable[[Any], Any]) -> None:
+    if as_json:
+        print(json.dumps(report.to_dict(), indent=2))
+    elif format == "markdown":
+        from .export.formats.markdown import personal_data_page
+
+        sys.stdout.write(personal_data_page(report))
+    else:
+        stdout.print(view(report))
+
+
 def _show_outcome(outcome: Any) -> None:
     if isinstance(outcome.stdout, bytes):
         sys.stdout.buffer.write(outcome.stdout)

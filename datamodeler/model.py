@@ -210,12 +210,20 @@ class GlossaryTerm(Record):
     sources: list[str] = Field(default_factory=list)
 
 
+LineageTransform = Literal["copy", "hash", "aggregate", "other"]
+
+
 class LineageEdge(Record):
-    """Data flows from ``source`` to ``target`` (``schema.table.column`` or ``schema.table``)."""
+    """Data flows from ``source`` to ``target`` (``schema.table.column`` or ``schema.table``).
+
+    ``transform`` (column edges) says what happened to the value on the way: a ``copy``, a ``hash`` (md5, sha…),
+    an ``aggregate`` (count, sum, avg…) or ``other`` expressions; None in model files written before it existed.
+    """
 
     source: str
     target: str
     kind: Literal["direct", "derived", "table"] = "direct"
+    transform: LineageTransform | None = None
     queries: list[str] = Field(default_factory=list)
 
 

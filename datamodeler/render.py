@@ -224,6 +224,7 @@ def check_view(report: Any, max_joins: int = 10) -> Group:
     grid.add_row("documented tables", _coverage_text(docs.tables_documented, docs.tables, docs.table_share, docs.table_sources))
     grid.add_row("documented columns", _coverage_text(docs.columns_documented, docs.columns, docs.column_share, docs.column_sources))
     grid.add_row("contradictions", str(len(report.contradictions)))
+    grid.add_row("unlinked personal data", str(len(report.unlinked_personal)))
     parts: list[Any] = [Panel(grid, title="datamodeler check", expand=False)]
     missed = replay.unexplained(max_joins)
     if missed:
@@ -236,9 +237,62 @@ def check_view(report: Any, max_joins: int = 10) -> Group:
     if report.contradictions:
         parts.append("[bold]Contradictions[/]")
         parts.extend(f"  [red]{c.kind}[/] {escape(c.label)}: {escape(c.detail)}" for c in report.contradictions)
+    if report.unlinked_personal:
+        parts.append("[bold]Personal data no subject reaches[/] (an access or erasure request would miss it; see `datamodeler pii`)")
+        parts.extend(f"  [red]{escape(p['table'])}.{escape(p['column'])}[/]: {escape(p['category'])}" for p in report.unlinked_personal)
     return Group(*parts)
 
 
 def _coverage_text(documented: int, total: int, share: float | None, sources: dict[str, int]) -> str:
     by_source = ", ".join(f"{source} {n}" for source, n in sources.items())
     return f"{documented} of {total}" + (f" ({share:.0%})" if share is not None else "") + (f"  [dim]{by_source}[/]" if by_source else "")
+
+
+def pii_inventory_view(inventory: Any) -> Group:
+    """A ``privacy.Inventory``: subjects, then one row per personal column (or subject link) per table."""
+    parts: list[Any] = []
+    subjects = Table(box=None, padding=(0, 1), title="Data subjects", title_justify="left")
+    for column in ("subject", "key", "why"):
+        subjects.add_column(column, overflow="fold")
+    for s in inventory.subjects:
+        subjects.add_row(escape(s.table), escape(", ".join(s.key)), escape(s.reason))
+    parts.append(subjects if inventory.subjects else "[yellow]No data subject found[/]: name one with --subject TABLE")
+    grid = Table(box=None, padding=(0, 1), title="Personal data by table", title_justify="left")
+    for column in ("table", "rows", "column", "category", "found", "subjects", "read by"):
+        grid.add_column(column, overflow="fold")
+    for entry in inventory.tables:
+        rows = "" if entry.row_count is None else f"{entry.row_count:,}"
+        subjects_text = escape(", ".join(f"{l.subject} ({l.depth} hop{'s' if l.depth != 1 else ''})" for l in entry.subjects)) or "[red]none[/]"
+        readers = escape(", ".join(entry.readers[:4]) + (f" +{len(entry.readers) - 4}" if len(entry.readers) > 4 else ""))
+        flags = entry.columns or [None]
+        for index, flag in enumerate(flags):
+            first = index == 0
+            found = "" if flag is None else _pii_origin(flag)
+            grid.add_row(escape(entry.table) if first else "", rows if first else "", escape(flag.column) if flag else "[dim](key only)[/]",
+                         escape(flag.category) if flag else "", found, subjects_text if first else "", readers if first else "")
+    parts.append(grid)
+    if inventory.unreached:
+        parts.append(f"[red]{len(inventory.unreached)} personal column(s) in tables no subject reaches[/]: "
+                     + escape(", ".join(c.node for c in inventory.unreached[:8])))
+    return Group(*parts)
+
+
+def _pii_origin(flag: Any) -> str:
+    treatment = " [cyan]pseudonymised[/]" if flag.treatment == "pseudonymised" else ""
+    if flag.origin == "direct" and not flag.path:
+        return "direct" + treatment
+    return f"{flag.origin}{treatment} via {escape(' → '.join(flag.path))}"
+
+
+def pii_request_view(request: Any) -> Group:
+    """A ``privacy.SubjectRequest``: per table the paths and the guarded SQL (and row counts), then the erasure plan."""
+    parts: list[Any] = [f"[bold]Rows about {escape(request.subject)} = {escape(request.id)}[/] in {len(request.tables)} table(s)"]
+    for table in request.tables:
+        count = "" if table.rows is None else f"  [green]{table.rows} row(s)[/]" + (" [red](row limit reached)[/]" if table.truncated else "")
+        parts.append(f"\n[bold]{escape(table.table)}[/]{count}")
+        parts.extend(f"  [dim]via {escape(' ; '.join(path))}[/]" for path in table.paths if path)
+        parts.append(escape(table.sql))
+    if request.erasure:
+        parts.append("\n[bold]Erasure plan[/] (not executed; children before parents)")
+        parts.extend(f"  {n}. {escape(step.table)}: [yellow]{escape(step.action)}[/] — {escape(step.reason)}" for n, step in enumerate(request.erasure, 1))
+    return Group(*parts)

@@ -11,7 +11,7 @@ PACKAGE = Path(__file__).resolve().parents[1] / "datamodeler"
 TERMINAL_ONLY = {"typer", "rich"}
 CORE_FORBIDDEN = {"typer", "rich", "openai", "sqlalchemy"}
 CORE = ["model.py", "errors.py", "store.py", "config.py", "identifiers.py", "pii.py", "lineage", "graph.py", "profile.py",
-        "discovery", "export", "ask", "check.py"]
+        "discovery", "export", "ask", "check.py", "privacy"]
 
 
 def imported_roots(path: Path) -> set[str]:

@@ -165,7 +165,7 @@ def test_a_primary_key_the_profile_says_is_not_unique_is_a_contradiction(shop):
 
 def test_report_is_plain_data(shop):
     data = json.loads(json.dumps(check_model(shop, SHOP_LOG).to_dict()))
-    assert set(data) == {"explained_share", "joins", "documentation", "contradictions"}
+    assert set(data) == {"explained_share", "joins", "documentation", "contradictions", "unlinked_personal"}
     assert data["joins"]["unexplained"][0]["label"] == "s.orders.region_code = s.regions.code"
     assert data["joins"]["distinct"] == {"explained": 2, "plausible": 1, "contradicted": 1, "unexplained": 2}
 

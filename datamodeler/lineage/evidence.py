@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 
 from ..model import ColumnUsage, JoinStat, LineageEdge, QueryFailure, QueryShape, QueryStats
 from .extract import StatementLineage
+from .trace import merge_transforms
 from .shapes import Shape
 
 MAX_QUERY_REFS = 10  # fingerprints kept per edge / join: enough to show examples, bounded for big logs
@@ -31,6 +32,7 @@ class EvidenceBuilder:
 
     def __init__(self) -> None:
         self.edges: dict[tuple[str, str, str], list[str]] = {}
+        self.transforms: dict[tuple[str, str], str] = {}
         self.joins: dict[tuple, JoinStat] = {}
         self.usage: dict[str, Counter] = defaultdict(Counter)
         self.warnings: list[str] = []
@@ -41,6 +43,9 @@ class EvidenceBuilder:
             refs = self.edges.setdefault(edge, [])
             if len(refs) < MAX_QUERY_REFS and reference not in refs:
                 refs.append(reference)
+        for pair, kind in result.transforms.items():
+            known = self.transforms.get(pair)
+            self.transforms[pair] = kind if known is None else merge_transforms([known, kind])
         for left_table, left_columns, right_table, right_columns in result.joins:
             key = (left_table, left_columns, right_table, right_columns)
             stat = self.joins.get(key)
@@ -58,7 +63,8 @@ class EvidenceBuilder:
         return {reference for refs in self.edges.values() for reference in refs}
 
     def records(self) -> tuple[list[LineageEdge], list[JoinStat], list[ColumnUsage]]:
-        lineage = [LineageEdge(source=s, target=t, kind=k, queries=refs) for (s, t, k), refs in sorted(self.edges.items())]
+        lineage = [LineageEdge(source=s, target=t, kind=k, transform=self.transforms.get((s, t)), queries=refs)
+                   for (s, t, k), refs in sorted(self.edges.items())]
         joins = sorted(self.joins.values(), key=lambda j: (-j.count, j.left_table, j.left_columns, j.right_table))
         usage = [ColumnUsage(column=column, **{k: counts[k] for k in USAGE_KINDS}) for column, counts in sorted(self.usage.items())]
         return lineage, joins, usage

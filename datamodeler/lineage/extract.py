@@ -33,6 +33,7 @@ class StatementLineage:
     usage: list[tuple[str, str]] = field(default_factory=list)
     created_columns: list[str] | None = None
     failure: tuple[str, str] | None = None  # (reason, one-line error)
+    transforms: dict[tuple[str, str], str] = field(default_factory=dict)  # (source, target) -> copy/hash/aggregate/other
 
 
 class LineageFailure(Exception):
@@ -116,7 +117,8 @@ class StatementAnalyzer:
             result.created_columns = list(names[: len(outputs)])
         for name, traced in zip(names, outputs):
             column = f"{target}.{self.catalog.column_name(target, name)}"
-            result.edges.extend((source, column, "direct" if direct else "derived") for source, direct in traced)
+            result.edges.extend((source, column, "direct" if kind == "copy" else "derived") for source, kind in traced)
+            result.transforms.update(((source, column), kind) for source, kind in traced)
         result.edges.extend((table, target, "table") for table in result.reads if table != target)
         result.edges = sorted(set(result.edges))
 
@@ -258,6 +260,7 @@ def _merge(results: list[StatementLineage]) -> StatementLineage:
     for result in results:
         merged.reads.extend(result.reads)
         merged.edges.extend(result.edges)
+        merged.transforms.update(result.transforms)
         merged.joins.extend(result.joins)
         merged.usage.extend(result.usage)
         merged.target = merged.target or result.target

@@ -2,6 +2,8 @@
 
 Columns are traced through aliases, CTEs, derived tables and set operations down to catalog columns;
 a projection that is a bare column is ``direct``, anything else (expression, aggregate, CASE, window) ``derived``.
+Each traced column also says how the value was transformed (``copy``, ``hash``, ``aggregate`` or ``other``):
+the personal-data map needs to tell a hashed email from a count of members.
 """
 
 from __future__ import annotations
@@ -14,9 +16,19 @@ from sqlglot.optimizer.scope import Scope, build_scope
 
 from .catalog import CatalogIndex
 
-Traced = tuple[str, bool]  # ("table.column" in catalog spelling, direct?)
+Traced = tuple[str, str]  # ("table.column" in catalog spelling, transform: "copy" (direct), "hash", "aggregate", "other")
 JoinKey = tuple[str, tuple[str, ...], str, tuple[str, ...]]
 _SCOPE_BOUNDARY = (exp.Subquery, exp.Select, exp.SetOperation)
+TRANSFORM_RANK = {"copy": 0, "other": 1, "hash": 2, "aggregate": 3}
+_HASH_NODES = tuple(getattr(exp, name) for name in ("MD5", "MD5Digest", "SHA", "SHA2", "SHA2Digest", "SHA1Digest", "StandardHash",
+                                                     "FarmFingerprint") if hasattr(exp, name))
+HASH_FUNCTIONS = frozenset({"hash", "md5", "sha", "sha1", "sha2", "sha224", "sha256", "sha384", "sha512", "md5_number", "xxhash32",
+                            "xxhash64", "xxh3", "murmurhash3", "murmur3", "farm_fingerprint", "hashbytes", "crc32", "fnv_hash",
+                            "hash_md5", "hash_sha256", "tokenize", "tokenise", "pseudonymize", "pseudonymise"})
+# Aggregates that return one of the input values: max(email) is still an email, count(email) is not.
+_VALUE_AGGREGATES = tuple(getattr(exp, name) for name in ("Min", "Max", "AnyValue", "First", "Last", "FirstValue", "LastValue", "ArrayAgg",
+                                                          "GroupConcat", "ArgMax", "ArgMin", "Mode", "NthValue", "ArrayUniqueAgg")
+                          if hasattr(exp, name))
 
 
 @dataclass
@@ -85,22 +97,23 @@ class ScopeTracer:
     def trace_expression(self, scope: Scope, expression: exp.Expression) -> list[Traced]:
         """The catalog columns an expression reads; direct only for a bare (possibly aliased) column."""
         inner = expression.unalias() if isinstance(expression, exp.Alias) else expression
-        direct = isinstance(inner, exp.Column)
         traced: list[Traced] = []
         for column in _own_columns(inner):
-            traced.extend((node, is_direct and direct) for node, is_direct in self.trace_column(scope, column))
+            local = transform_between(column, inner)
+            traced.extend((node, compose_transforms(local, kind)) for node, kind in self.trace_column(scope, column))
         for nested in _nested_queries(inner):
             child = self._subquery_scopes.get(id(nested))
             if child is not None:
+                local = compose_transforms(transform_between(nested, inner), "other")
                 for index in range(len(_named_selects(child))):
-                    traced.extend((node, False) for node, _ in self.trace_output(child, index))
+                    traced.extend((node, compose_transforms(local, kind)) for node, kind in self.trace_output(child, index))
         return _dedupe(traced)
 
     def trace_column(self, scope: Scope, column: exp.Column) -> list[Traced]:
         source = _source_of(scope, column.table)
         if isinstance(source, exp.Table):
             table = self.table_name(source)
-            return [(f"{table}.{self.catalog.column_name(table, column.name)}", True)] if table else []
+            return [(f"{table}.{self.catalog.column_name(table, column.name)}", "copy")] if table else []
         if isinstance(source, Scope):
             return self.trace_named_output(source, column.name)
         return []
@@ -150,7 +163,7 @@ class ScopeTracer:
 
     def _single_base(self, scope: Scope, column: exp.Column) -> str | None:
         traced = self.trace_column(scope, column)
-        return traced[0][0] if len(traced) == 1 and traced[0][1] else None
+        return traced[0][0] if len(traced) == 1 and traced[0][1] == "copy" else None
 
     def _add_usage(self, scope: Scope, expression: exp.Expression, kind: str, facts: ScopeFacts) -> None:
         for column in _own_columns(expression):
@@ -198,8 +211,40 @@ def _nested_queries(expression: exp.Expression) -> Iterator[exp.Expression]:
             yield node.this
 
 
+def transform_between(node: exp.Expression, root: exp.Expression) -> str:
+    """How ``root`` transforms the value of ``node`` inside it: the strongest of the functions on the way up."""
+    if node is root:
+        return "copy"
+    kind, current = "other", node.parent
+    while current is not None:
+        if isinstance(current, exp.AggFunc) and not isinstance(current, _VALUE_AGGREGATES):
+            return "aggregate"
+        if _is_hash(current):
+            kind = "hash"
+        if current is root:
+            break
+        current = current.parent
+    return kind
+
+
+def _is_hash(node: exp.Expression) -> bool:
+    return isinstance(node, _HASH_NODES) or (isinstance(node, exp.Anonymous) and str(node.name).lower() in HASH_FUNCTIONS)
+
+
+def compose_transforms(outer: str, inner: str) -> str:
+    """A transform applied on top of another: the stronger one wins (a hash of a copy is a hash)."""
+    return outer if TRANSFORM_RANK[outer] >= TRANSFORM_RANK[inner] else inner
+
+
+def merge_transforms(kinds: list[str]) -> str:
+    """One column reached along several paths: ``copy`` only if every path copies, else the weakest protection."""
+    if all(kind == "copy" for kind in kinds):
+        return "copy"
+    return min((kind if kind != "copy" else "other" for kind in kinds), key=TRANSFORM_RANK.__getitem__)
+
+
 def _dedupe(traced: list[Traced]) -> list[Traced]:
-    seen: dict[str, bool] = {}
-    for node, direct in traced:
-        seen[node] = seen.get(node, True) and direct if node in seen else direct
-    return list(seen.items())
+    seen: dict[str, list[str]] = {}
+    for node, kind in traced:
+        seen.setdefault(node, []).append(kind)
+    return [(node, merge_transforms(kinds)) for node, kinds in seen.items()]

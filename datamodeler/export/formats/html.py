@@ -12,6 +12,7 @@ from html import escape
 
 from ..erd import table_diagram
 from ...model import DataModel, Relationship, Table
+from ...privacy import Inventory, PersonalColumn, build_inventory
 from ..table_facts import TableFacts, evidence_text, gather_facts, page_names
 from . import dot, graphviz
 
@@ -24,9 +25,10 @@ def export(model: DataModel, svg_diagrams: bool | None = None) -> dict[str, str]
     anchors = page_names(model)
     facts = gather_facts(model)
     diagrams = _svg_diagrams(model, anchors) if draw else {}
-    sections = [_overview(model, anchors)]
+    inventory = build_inventory(model)
+    sections = [_overview(model, anchors)] + ([_personal_data(inventory, anchors)] if inventory.tables else [])
     sections += [_table_section(t, facts[t.name], anchors, diagrams.get(t.name)) for t in model.tables]
-    return {"index.html": _page(model, anchors, "\n".join(sections))}
+    return {"index.html": _page(model, anchors, "\n".join(sections), personal=bool(inventory.tables))}
 
 
 def _svg_diagrams(model: DataModel, anchors: dict[str, str]) -> dict[str, str]:
@@ -41,7 +43,7 @@ def _svg_diagrams(model: DataModel, anchors: dict[str, str]) -> dict[str, str]:
         return dict(pool.map(draw, model.tables))
 
 
-def _page(model: DataModel, anchors: dict[str, str], body: str) -> str:
+def _page(model: DataModel, anchors: dict[str, str], body: str, personal: bool = False) -> str:
     nav = "\n".join(
         f'<li data-name="{escape(t.name.lower())}"><a href="#t-{anchors[t.name]}">{escape(t.name)}</a></li>' for t in model.tables
     )
@@ -57,6 +59,7 @@ def _page(model: DataModel, anchors: dict[str, str], body: str) -> str:
 <body>
 <nav>
 <a class="home" href="#overview">Data model</a>
+{'<a class="home" href="#personal-data">Personal data</a>' if personal else ''}
 <input id="search" type="search" placeholder="Search tables…" aria-label="Search tables" autocomplete="off">
 <ul id="tables">
 {nav}
@@ -96,6 +99,38 @@ def _overview(model: DataModel, anchors: dict[str, str]) -> str:
 <table class="grid"><thead><tr><th>table</th><th>kind</th><th>rows</th><th>entity</th><th>description</th></tr></thead>
 <tbody>{rows}</tbody></table>
 </section>"""
+
+
+def _personal_data(inventory: Inventory, anchors: dict[str, str]) -> str:
+    """The personal-data map: a part per data subject (tables, paths to it, categories), then PII no subject reaches."""
+    parts = []
+    for subject in inventory.subjects:
+        rows = []
+        for entry in inventory.tables_of(subject.table):
+            link = next(s for s in entry.subjects if s.subject == subject.table)
+            columns = "<br>".join(_flag_html(flag) for flag in entry.columns) or '<span class="muted">key only</span>'
+            paths = "<br>".join(escape(" ; ".join(hop.label for hop in path)) for path in link.paths if path) or "the subject itself"
+            name = f'<a href="#t-{anchors[entry.table]}">{escape(entry.table)}</a>' if entry.table in anchors else escape(entry.table)
+            count = "" if entry.row_count is None else f"{entry.row_count:,}"
+            rows.append(f'<tr><td>{name}</td><td class="num">{count}</td><td>{columns}</td><td>{paths}</td></tr>')
+        parts.append(f"<h2>{escape(subject.table)}</h2><p class=\"muted\">key {escape(', '.join(subject.key))} · {escape(subject.reason)}</p>"
+                     '<table class="grid"><thead><tr><th>table</th><th>rows</th><th>personal columns</th><th>path to the subject</th></tr></thead>'
+                     f"<tbody>{''.join(rows)}</tbody></table>")
+    if inventory.unreached:
+        items = "".join(f"<li>{escape(flag.node)}: {escape(flag.category)}</li>" for flag in inventory.unreached)
+        parts.append(f"<h2>Not linked to any subject</h2><ul>{items}</ul>")
+    return f"""<section id="personal-data" class="page">
+<p><a href="#overview">← all tables</a></p>
+<h1>Personal data</h1>
+<p class="muted">PII columns followed through lineage and keys to the people they describe (datamodeler pii)</p>
+{''.join(parts) or '<p>No data subject found.</p>'}
+</section>"""
+
+
+def _flag_html(flag: PersonalColumn) -> str:
+    extra = ", pseudonymised" if flag.treatment == "pseudonymised" else ""
+    via = f", via {escape(' → '.join(flag.path))}" if flag.path else ""
+    return f'<span class="pii">{escape(flag.column)}</span> ({escape(flag.category)}{extra}{via})'
 
 
 def _rows(table: Table) -> str:

@@ -11,6 +11,7 @@ from html import escape as html_escape
 
 from ..erd import table_diagram
 from ...model import DataModel, Table
+from ...privacy import Inventory, PersonalColumn, build_inventory
 from ..table_facts import TableFacts, evidence_text, gather_facts, page_names
 from . import mermaid
 
@@ -21,7 +22,10 @@ def export(model: DataModel) -> dict[str, str]:
     """The docs as ``{relative path: Markdown text}``."""
     pages = page_names(model)
     facts = gather_facts(model)
-    files = {"index.md": _index(model, pages)}
+    inventory = build_inventory(model)
+    files = {"index.md": _index(model, pages, inventory)}
+    if inventory.tables:
+        files["personal-data.md"] = personal_data_page(inventory, {name: f"tables/{page}.md" for name, page in pages.items()})
     for table in model.tables:
         files[f"tables/{pages[table.name]}.md"] = _table_page(model, table, facts[table.name], pages)
     return files
@@ -38,7 +42,7 @@ def _link(label: str, target: str) -> str:
     return f"[{text(label)}]({target})"
 
 
-def _index(model: DataModel, pages: dict[str, str]) -> str:
+def _index(model: DataModel, pages: dict[str, str], inventory: Inventory) -> str:
     by_status: dict[str, int] = {}
     for rel in model.relationships:
         by_status[rel.status] = by_status.get(rel.status, 0) + 1
@@ -56,6 +60,9 @@ def _index(model: DataModel, pages: dict[str, str]) -> str:
         for ent in model.entities:
             tables = ", ".join(_link(t, f"tables/{pages[t]}.md") for t in ent.tables if t in pages)
             lines.append(f"- **{text(ent.name)}** ({text(ent.status)}): {text(ent.description or '')} {tables}".rstrip())
+    if inventory.tables:
+        lines += ["", "## Personal data", "",
+                  f"[{len(inventory.subjects)} data subject(s), {len(inventory.tables)} table(s) holding personal data](personal-data.md)"]
     lines += ["", "## Tables", "", "| table | kind | rows | entity | description |", "| --- | --- | --- | --- | --- |"]
     for table in model.tables:
         rows = "" if table.row_count is None else f"{table.row_count:,}"
@@ -132,3 +139,38 @@ def _usage(facts: TableFacts) -> list[str]:
     lines += [f"| {text(u.column.rpartition('.')[2])} | {u.filter} | {u.group_by} | {u.join} | {u.select} |" for u in facts.usage]
     return lines + [""]
 
+
+
+def personal_data_page(inventory: Inventory, links: dict[str, str] | None = None) -> str:
+    """The personal-data map as Markdown: a section per subject (tables, paths, categories), then unreached PII.
+
+    ``links`` maps table names to their pages (the docs link them; ``datamodeler pii --format markdown`` does not).
+    """
+    links = links or {}
+    name = lambda table: _link(table, links[table]) if table in links else text(table)  # noqa: E731
+    lines = ["# Personal data", "", "PII columns followed through lineage and keys to the people they describe (`datamodeler pii`).", ""]
+    if not inventory.subjects:
+        lines += ["No data subject found: name one with `datamodeler pii --subject TABLE`.", ""]
+    for subject in inventory.subjects:
+        lines += [f"## {text(subject.table)}", "", f"Key: {text(', '.join(subject.key))} · {text(subject.reason)}", "",
+                  "| table | rows | personal columns | path to the subject |", "| --- | --- | --- | --- |"]
+        for entry in inventory.tables_of(subject.table):
+            link = next(s for s in entry.subjects if s.subject == subject.table)
+            columns = "; ".join(_flag_text(flag) for flag in entry.columns) or "key only"
+            paths = "<br>".join(text(" ; ".join(hop.label for hop in path)) for path in link.paths if path) or "the subject itself"
+            rows = "" if entry.row_count is None else f"{entry.row_count:,}"
+            lines.append(f"| {name(entry.table)} | {rows} | {columns} | {paths} |")
+        lines.append("")
+    unreached = inventory.unreached
+    if unreached:
+        lines += ["## Not linked to any subject", ""]
+        lines += [f"- {text(flag.node)}: {text(flag.category)}" for flag in unreached]
+        lines.append("")
+    return "\n".join(lines)
+
+
+def _flag_text(flag: PersonalColumn) -> str:
+    words = f"{text(flag.column)} ({text(flag.category)}"
+    words += ", pseudonymised" if flag.treatment == "pseudonymised" else ""
+    words += f", via {text(' → '.join(flag.path))}" if flag.path else ""
+    return words + ")"
