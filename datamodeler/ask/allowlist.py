@@ -70,7 +70,7 @@ PURE_FUNCTIONS: dict[str, frozenset[str]] = {
     """),
     "sqlite": _names("""
         date time datetime julianday unixepoch strftime timediff iif instr printf format hex unhex unicode char
-        quote typeof total likelihood likely unlikely glob like soundex zeroblob random randomblob sign
+        quote typeof total likelihood likely unlikely glob like soundex random sign
         json json_extract json_array json_object json_array_length json_type json_valid json_quote json_insert
         json_replace json_set json_remove json_patch json_group_array json_group_object json_each json_tree
         jsonb jsonb_extract jsonb_array jsonb_object
@@ -81,9 +81,15 @@ PURE_FUNCTIONS: dict[str, frozenset[str]] = {
 TABLE_FUNCTIONS = _names("""
     generate_series range unnest generate_subscripts string_to_table regexp_split_to_table regexp_matches
     json_each json_each_text jsonb_each jsonb_each_text json_array_elements json_array_elements_text
-    jsonb_array_elements jsonb_array_elements_text json_tree
+    jsonb_array_elements jsonb_array_elements_text json_tree exploding_generate_series
 """)
-"""Pure functions that may stand in FROM: they make rows from their arguments, never from a file or the catalog."""
+"""Pure functions that may stand in FROM: they make rows from their arguments, never from a file or the catalog.
+(``exploding_generate_series`` is sqlglot's name for PostgreSQL's ``generate_series`` in FROM.)"""
+
+CATALOG_TYPES = _names("""
+    regclass regproc regprocedure regoper regoperator regtype regrole regnamespace regconfig regdictionary regcollation
+""")
+"""PostgreSQL's object-identifier types: a cast to one looks a name up in the system catalog."""
 
 _SESSION = ("reads session or server information outside the model", (
     "CurrentAccount", "CurrentAccountName", "CurrentAvailableRoles", "CurrentCatalog", "CurrentClient",

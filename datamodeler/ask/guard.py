@@ -28,7 +28,7 @@ from sqlglot.schema import MappingSchema
 from ..errors import UnsafeSQLError
 from ..lineage.catalog import CatalogIndex
 from ..model import DataModel
-from .allowlist import TABLE_FUNCTIONS, UNSAFE_TYPED, pure_function_names, refusal_reason
+from .allowlist import CATALOG_TYPES, TABLE_FUNCTIONS, UNSAFE_TYPED, pure_function_names, refusal_reason
 
 DEFAULT_LIMIT = 100
 
@@ -72,6 +72,8 @@ def parse_single_select(sql: str, dialect: str | None) -> exp.Query:
             statements = [s for s in sqlglot.parse(sql, read=dialect) if s is not None]
     except SqlglotError as exc:
         raise UnsafeSQLError(f"the SQL does not parse: {_first_line(exc)}") from exc
+    except (IndexError, ValueError, KeyError, AttributeError, TypeError, RecursionError) as exc:  # sqlglot parser bugs
+        raise UnsafeSQLError(f"the SQL does not parse ({type(exc).__name__})") from exc
     if len(statements) != 1:
         raise UnsafeSQLError(f"expected exactly one statement, got {len(statements)}", "ask runs a single SELECT")
     statement = statements[0]
@@ -103,8 +105,8 @@ def refuse_unlisted_functions(statement: exp.Expression, dialect: str | None) ->
         elif isinstance(node, exp.Dot) and isinstance(node.expression, exp.Func):
             raise UnsafeSQLError(f"function {function_name(node.expression)}() is called through a schema or a value; "
                                  "ask only calls built-in functions by their bare name")
-        elif isinstance(node, exp.ObjectIdentifier):
-            raise UnsafeSQLError(f"type {node.name.lower()} is not allowed in ask: it reads the system catalog")
+        elif isinstance(node, (exp.ObjectIdentifier, exp.DataType)) and node.sql().lower() in CATALOG_TYPES:
+            raise UnsafeSQLError(f"type {node.sql().lower()} is not allowed in ask: it reads the system catalog")
         if isinstance(node, exp.Table) and isinstance(node.this, exp.Func):
             name = function_name(node.this)
             if name not in TABLE_FUNCTIONS:
@@ -177,12 +179,11 @@ def strip_comments(statement: exp.Query) -> exp.Query:
 
 
 def render_checked(statement: exp.Query, dialect: str | None) -> str:
-    """The SQL text to run, re-parsed to prove it is still the one statement that was checked."""
+    """The SQL text to run, re-parsed and re-checked: it still reads as one query with nothing refused in it."""
     sql = statement.sql(dialect=dialect, pretty=True)
-    with _quiet_sqlglot():
-        reparsed = [s for s in sqlglot.parse(sql, read=dialect) if s is not None]
-    if len(reparsed) != 1 or reparsed[0] != statement:
-        raise UnsafeSQLError("the SQL does not render back to the statement that was checked")
+    reparsed = parse_single_select(sql, dialect)
+    refuse_forbidden_nodes(reparsed)
+    refuse_unlisted_functions(reparsed, dialect)
     return sql
 
 
