@@ -38,7 +38,7 @@ SELECT r.rolsuper, r.rolcreaterole, r.rolcreatedb, r.rolbypassrls,
 FROM pg_roles r WHERE r.rolname = current_user
 """
 WRITE_PRIVILEGES = "INSERT,UPDATE,DELETE,TRUNCATE"
-SCHEMA_CREATE = sa.text("SELECT CASE WHEN to_regnamespace(:schema) IS NULL THEN false ELSE has_schema_privilege(:schema, 'CREATE') END")
+SCHEMA_CREATE = sa.text("SELECT CASE WHEN to_regnamespace(:quoted) IS NULL THEN false ELSE has_schema_privilege(:schema, 'CREATE') END")
 
 
 class PostgresSource(SQLAlchemySource):
@@ -97,7 +97,7 @@ class PostgresSource(SQLAlchemySource):
                                             "privileges": WRITE_PRIVILEGES}).scalar()]
         schemas = sorted({name.rpartition(".")[0] for name in tables if "." in name})
         creatable = [schema for schema in schemas
-                     if conn.execute(SCHEMA_CREATE, {"schema": exp.to_identifier(schema).sql("postgres", identify=True)}).scalar()]
+                     if conn.execute(SCHEMA_CREATE, {"schema": schema, "quoted": exp.to_identifier(schema).sql("postgres", identify=True)}).scalar()]
         found = [f"can write {', '.join(writable[:3])}" + (f" and {len(writable) - 3} more" if len(writable) > 3 else "")] if writable else []
         return found + [f"CREATE in schema {', '.join(creatable)}"] if creatable else found
 
