@@ -118,7 +118,8 @@ UNSAFE_TYPED: dict[type[exp.Expression], str] = {
 UNSAFE_HINTS: tuple[tuple[tuple[str, ...], str], ...] = (
     (("dblink", "postgres_", "mysql_", "sqlite_scan", "sqlite_attach", "external_query", "openrowset", "openquery",
       "opendatasource"), "opens another database connection"),
-    (("query", "_to_xml", "ts_stat", "ts_rewrite", "query_to", "cursor_to", "xml"), "runs SQL passed as text or exports XML"),
+    (("query", "_to_xml", "ts_stat", "ts_rewrite", "cursor_to"), "runs SQL passed as text"),
+    (("xml",), "parses or builds XML (external entities, catalog exports)"),
     (("read_", "pg_read", "pg_ls_", "pg_stat_file", "pg_file", "file", "glob", "load", "_scan", "lo_", "sniff_csv",
       "parquet_", "import", "export", "copy", "fsdir", "zipfile", "edit"), "reads or writes files or large objects"),
     (("wal", "restore_point", "backup", "checkpoint", "replication", "slot", "logical"), "touches the WAL or replication"),

@@ -118,9 +118,11 @@ def refuse_function(node: exp.Func, allowed: frozenset[str], dialect: str | None
     """One function call: typed and not unsafe, or named on the dialect's allowlist of pure functions."""
     name = function_name(node)
     if isinstance(node, NAMED_FUNCTIONS):
+        if isinstance(node.this, exp.Identifier) and node.this.quoted:
+            raise UnsafeSQLError(f'function "{node.this.name}"() is quoted: ask only calls built-in functions by their bare name')
         if name not in allowed:
             raise UnsafeSQLError(f"function {name}() is not allowed in ask: {refusal_reason(name)}",
-                                 f"pure functions for {dialect or 'this dialect'} are listed in docs/safety.md")
+                                 f"the allowlist for {dialect or 'this dialect'} is in datamodeler/ask/allowlist.py (docs/safety.md)")
         return
     reason = next((why for kind, why in UNSAFE_TYPED.items() if isinstance(node, kind)), None)
     if reason is not None:
@@ -195,13 +197,14 @@ def visible_ctes(node: exp.Expression) -> set[str]:
     while parent is not None:
         if isinstance(parent, exp.With) and isinstance(child, exp.CTE):
             ctes = parent.expressions
-            seen = ctes if parent.args.get("recursive") else ctes[:next(i for i, c in enumerate(ctes) if c is child)]
-            names.update(c.alias_or_name.lower() for c in seen)
-            child, parent = parent.parent, parent.parent.parent if parent.parent is not None else None
+            position = next(i for i, cte in enumerate(ctes) if cte is child)
+            names.update(cte.alias_or_name.lower() for cte in (ctes if parent.args.get("recursive") else ctes[:position]))
+            child = parent.parent  # the query that owns this WITH: its other CTEs are not visible from here
+            parent = child.parent if child is not None else None
             continue
         with_ = parent.args.get("with_") or parent.args.get("with")
         if isinstance(with_, exp.With) and child is not with_:
-            names.update(c.alias_or_name.lower() for c in with_.expressions)
+            names.update(cte.alias_or_name.lower() for cte in with_.expressions)
         child, parent = parent, parent.parent
     return names
 
