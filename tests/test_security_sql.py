@@ -10,18 +10,16 @@ reaches the server (pg_stat_statements). A canary proves the detectors see damag
 from __future__ import annotations
 
 import json
-import os
 import re
 import sqlite3
+from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 import duckdb
 import pytest
-import sqlglot
-from sqlglot import exp
 from typer.testing import CliRunner
 
 from datamodeler.ask import AskOptions, ask_question
@@ -150,8 +148,8 @@ CUSTOMERS = [(1, "Ada Lovelace", "GB", "2024-01-02 10:00:00"), (2, "Blaise Pasca
 ORDERS = [(i, 1 + i % 4, 10.5 * i, ("paid", "open", "refunded")[i % 3], f"2024-{1 + i % 12:02d}-{1 + i:02d} 09:30:00")
           for i in range(1, 13)]
 CREATE = ["CREATE TABLE {s}customers (id INTEGER PRIMARY KEY, name TEXT, country TEXT, created_at TIMESTAMP)",
-          "CREATE TABLE {s}orders (id INTEGER PRIMARY KEY, customer_id INTEGER REFERENCES {s}customers (id), "
-          "amount DECIMAL(10, 2), status TEXT, ordered_at TIMESTAMP)"]
+          ("CREATE TABLE {s}orders (id INTEGER PRIMARY KEY, customer_id INTEGER REFERENCES {s}customers (id), "
+           "amount DECIMAL(10, 2), status TEXT, ordered_at TIMESTAMP)")]
 SECRET_MARKERS = ("pg_read", "pg_ls_", "pg_stat_file", "pg_file", "lo_", "dblink", "_to_xml", "ts_stat", "ts_rewrite",
                   "switch_wal", "restore_point", "pg_notify", "advisory", "current_setting", "set_config", "pg_sleep",
                   "terminate", "nextval", "setval", "pg_authid", "pg_shadow", "information_schema", "pg_settings",
@@ -189,7 +187,7 @@ def model_of(url: str, schemas: tuple[str, ...] = ()) -> DataModel:
         tables = source.catalog(CatalogFilter(schemas=schemas))
     finally:
         source.close()
-    return DataModel(source=SourceInfo(url=url, dialect=source.dialect, scanned_at=datetime.now(timezone.utc).isoformat()),
+    return DataModel(source=SourceInfo(url=url, dialect=source.dialect, scanned_at=datetime.now(UTC).isoformat()),
                      tables=tables)
 
 
@@ -312,7 +310,7 @@ def postgres_engine(pg_database, pg_listener, tmp_path, url: str, name: str, pri
 def reader_role_sql() -> str:
     """The CREATE ROLE … block of docs/safety.md, as a user would paste it."""
     text = (ROOT / "docs" / "safety.md").read_text(encoding="utf-8")
-    return re.search(r"```sql\n(CREATE ROLE.*?)```", text, re.S).group(1)
+    return re.search(r"```sql\n(CREATE ROLE.*?)```", text, re.DOTALL).group(1)
 
 
 @pytest.fixture()
@@ -454,3 +452,41 @@ def test_a_role_that_can_write_is_named_in_the_refusal(pg_reader, pg_database):
     with pytest.raises(UnsafeSQLError) as caught:
         ask_question(QUESTION, pg_reader.model, AskOptions(run=True, url=pg_reader.url, use_llm=False))
     assert "can write shop.orders" in caught.value.message and "CREATE in schema shop" in caught.value.message
+
+
+# -- no false refusals on public analytic SQL ----------------------------------------------------------
+
+
+def public_benchmark_sql(datasets: Path) -> list[tuple[str, str, str]]:
+    """``(set, dialect, sql)`` for Spider and BIRD dev gold SQL (SQLite) and the TPC-H/TPC-DS queries."""
+    found = []
+    for name, key in (("spider/dev.json", "query"), ("bird_dev/dev.json", "SQL")):
+        if (datasets / name).exists():
+            found += [(name, "sqlite", item[key]) for item in json.loads((datasets / name).read_text(encoding="utf-8"))]
+    for folder in ("tpc/tpch/queries", "tpc/tpcds/queries"):
+        for path in sorted((datasets / folder).glob("*.sql")) if (datasets / folder).is_dir() else []:
+            found += [(folder, dialect, path.read_text(encoding="utf-8")) for dialect in ("duckdb", "postgres")]
+    return found
+
+
+@pytest.mark.shared
+def test_the_allowlist_refuses_no_function_or_clause_of_public_benchmark_sql(datasets):
+    """Spider, BIRD and TPC queries use the functions real analytic SQL uses: the statement and function checks pass them all."""
+    from datamodeler.ask.guard import (
+        parse_single_select,
+        refuse_forbidden_nodes,
+        refuse_unlisted_functions,
+    )
+
+    queries = public_benchmark_sql(datasets)
+    if len(queries) < 1000:
+        pytest.skip("Spider/BIRD/TPC queries not present")
+    refused = []
+    for name, dialect, sql in queries:
+        try:
+            statement = parse_single_select(sql, dialect)
+            refuse_forbidden_nodes(statement)
+            refuse_unlisted_functions(statement, dialect)
+        except UnsafeSQLError as exc:
+            refused.append((name, dialect, exc.message))
+    assert refused == []

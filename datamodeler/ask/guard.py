@@ -28,7 +28,13 @@ from sqlglot.schema import MappingSchema
 from ..errors import UnsafeSQLError
 from ..lineage.catalog import CatalogIndex
 from ..model import DataModel
-from .allowlist import CATALOG_TYPES, TABLE_FUNCTIONS, UNSAFE_TYPED, pure_function_names, refusal_reason
+from .allowlist import (
+    CATALOG_TYPES,
+    TABLE_FUNCTIONS,
+    UNSAFE_TYPED,
+    pure_function_names,
+    refusal_reason,
+)
 
 DEFAULT_LIMIT = 100
 
