@@ -9,7 +9,7 @@ from sqlglot import exp
 
 from ..model import Table
 from .base import LoggedQuery
-from .sqlalchemy_source import EXACT_COUNT_LIMIT, SQLAlchemySource, _exact_count
+from .sqlalchemy_source import EXACT_COUNT_LIMIT, SQLAlchemySource, _exact_count, query_error
 
 ESTIMATES_SQL = """
 SELECT n.nspname, c.relname, c.reltuples::bigint
@@ -77,15 +77,18 @@ class PostgresSource(SQLAlchemySource):
 
     def role_privileges(self, tables: list[str]) -> list[str]:
         """What the session's role may do beyond reading: superuser, server-file roles, writes on ``tables``, CREATE."""
-        with self.engine.connect() as conn:
-            row = conn.exec_driver_sql(ROLE_SQL).first()
-            if row is None:
-                return []
-            superuser, createrole, createdb, bypassrls, roles, create_db = row
-            found = [label for flag, label in ((superuser, "superuser"), (createrole, "CREATEROLE"), (createdb, "CREATEDB"),
-                                               (bypassrls, "BYPASSRLS"), (create_db, "CREATE on the database")) if flag]
-            found.extend(f"member of {name}" for name in roles)
-            found.extend(self._write_privileges(conn, tables))
+        try:
+            with self._connect_checked().connect() as conn:
+                row = conn.exec_driver_sql(ROLE_SQL).first()
+                if row is None:
+                    return []
+                superuser, createrole, createdb, bypassrls, roles, create_db = row
+                found = [label for flag, label in ((superuser, "superuser"), (createrole, "CREATEROLE"), (createdb, "CREATEDB"),
+                                                   (bypassrls, "BYPASSRLS"), (create_db, "CREATE on the database")) if flag]
+                found.extend(f"member of {name}" for name in roles)
+                found.extend(self._write_privileges(conn, tables))
+        except sa.exc.DBAPIError as exc:
+            raise query_error(exc.orig or exc) from exc
         return found
 
     def _write_privileges(self, conn: sa.Connection, tables: list[str]) -> list[str]:
