@@ -9,7 +9,12 @@ from sqlglot import exp
 
 from ..model import Table
 from .base import LoggedQuery
-from .sqlalchemy_source import EXACT_COUNT_LIMIT, SQLAlchemySource, _exact_count, query_error
+from .sqlalchemy_source import (
+    EXACT_COUNT_LIMIT,
+    SQLAlchemySource,
+    _exact_count,
+    query_error,
+)
 
 ESTIMATES_SQL = """
 SELECT n.nspname, c.relname, c.reltuples::bigint
