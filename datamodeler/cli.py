@@ -308,13 +308,15 @@ def ask(
     model: ModelOption = DEFAULT_MODEL_PATH,
     run: Annotated[bool, typer.Option("--run", help="Run the checked SQL read-only and show the rows.")] = False,
     force: Annotated[bool, typer.Option("--force", help="With --run: run a draft answer too (not only confident ones).")] = False,
+    allow_privileged: Annotated[bool, typer.Option("--allow-privileged", help="With --run, run even when the role is superuser or can write (PostgreSQL); only the SQL gate then protects.")] = False,
     limit: Annotated[int, typer.Option("--limit", min=1, help="Row limit added to (or capping) the SQL.")] = 100,
     config: Annotated[Optional[Path], typer.Option("--config", help="Config file (default ./datamodeler.toml).")] = None,
     as_json: JsonOption = False,
 ) -> None:
     """Turn a question into SQL over the model: linked tables, a join path over verified relationships, checked SQL.
 
-    Every SQL passes a gate first: one SELECT, no writes or file functions, columns that exist, a LIMIT.
+    Every SQL passes a gate first: one SELECT, only allowlisted functions, only the model's tables, columns that
+    exist, a LIMIT. On PostgreSQL, --run refuses a superuser or a role that can write unless --allow-privileged.
     Each answer is labelled confident (built right without an LLM) or draft (to check; --run needs --force).
 
     Examples:
@@ -332,7 +334,8 @@ def ask(
     from .render import ask_prompt, ask_view
     from .store import load_model
 
-    data, options = load_model(model), AskOptions(run=run, url=url, limit=limit, settings=load_settings(config), force=force)
+    data, options = load_model(model), AskOptions(run=run, url=url, limit=limit, settings=load_settings(config),
+                                                 force=force, allow_privileged=allow_privileged)
     show = (lambda answer: print(json.dumps(answer.to_dict(), indent=2))) if as_json else (lambda answer: stdout.print(ask_view(answer)))
     if question is None:
         ask_prompt(stderr if as_json else stdout, lambda text: ask_question(text, data, options), show, (Recoverable,))

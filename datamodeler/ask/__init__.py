@@ -17,7 +17,7 @@ from typing import Any
 from ..config import Settings
 from ..errors import ConfigError, LLMError, ModelFileError, UnsafeSQLError
 from ..model import DataModel
-from ..sources import Rows, open_source
+from ..sources import Rows, Source, open_source
 from .generate import ChatModel, generate_with_llm, skeleton_sql
 from .guard import DEFAULT_LIMIT, GuardedSQL, guard_sql
 from .linking import Linking, link_question
@@ -39,6 +39,7 @@ class AskOptions:
     llm: ChatModel | None = None  # a ready client (tests); otherwise built from settings.llm when configured
     use_llm: bool = True
     force: bool = False  # run a draft too
+    allow_privileged: bool = False  # run even when the role can write or is superuser (the gate alone protects)
 
 
 @dataclass
@@ -161,6 +162,23 @@ def run_sql(answer: Answer, model: DataModel, options: AskOptions) -> Rows:
     url = options.url or model.source.url
     source = open_source(url)
     try:
+        check_role(source, model, options, answer.notes)
         return source.execute(answer.sql, timeout_s=options.settings.scan.statement_timeout_s, max_rows=options.limit)
     finally:
         source.close()
+
+
+PRIVILEGED_HINT = "connect as a read-only role (docs/safety.md), or pass --allow-privileged to rely on the SQL gate alone"
+
+
+def check_role(source: Source, model: DataModel, options: AskOptions, notes: list[str]) -> None:
+    """Refuse to run as a role that can write or is superuser, unless allowed; then warn in the notes."""
+    role_privileges = getattr(source, "role_privileges", None)
+    if role_privileges is None:
+        return
+    found = role_privileges([table.name for table in model.tables])
+    if not found:
+        return
+    if not options.allow_privileged:
+        raise UnsafeSQLError(f"not running: the session's role is privileged ({'; '.join(found)})", PRIVILEGED_HINT)
+    notes.append(f"WARNING: running as a privileged role ({'; '.join(found)}): only the SQL gate protects the warehouse")

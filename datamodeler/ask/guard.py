@@ -5,9 +5,11 @@
 
 Checked on the sqlglot AST in the model's dialect: it parses; it is exactly one statement; it is a SELECT
 (WITH and UNION/INTERSECT/EXCEPT allowed) with no DML, DDL, session or file statement anywhere in the tree
-(CTEs included), no ``SELECT … INTO`` or row locks, and no function on the deny list (file readers, server
-file access, extensions, sleeps); every table and column resolves in the catalog; and it gets a LIMIT no
-larger than ``limit``. Anything else raises ``UnsafeSQLError`` with one clear line.
+(CTEs included), no ``SELECT … INTO`` or row locks; every function is on the allowlist (``allowlist.py``:
+typed sqlglot functions that are not unsafe, plus the dialect's pure functions), called by its bare name,
+and only allowlisted table functions stand in FROM; no cast to a catalog type (``regclass``); every table is
+a model table (a CTE never hides a catalog table) and every column resolves; comments are dropped and it
+gets a LIMIT no larger than ``limit``. Anything else raises ``UnsafeSQLError`` with one line and its reason.
 """
 
 from __future__ import annotations
@@ -26,6 +28,13 @@ from sqlglot.schema import MappingSchema
 from ..errors import UnsafeSQLError
 from ..lineage.catalog import CatalogIndex
 from ..model import DataModel
+from .allowlist import (
+    CATALOG_TYPES,
+    TABLE_FUNCTIONS,
+    UNSAFE_TYPED,
+    pure_function_names,
+    refusal_reason,
+)
 
 DEFAULT_LIMIT = 100
 
@@ -37,34 +46,6 @@ FORBIDDEN_NODES: tuple[type[exp.Expression], ...] = tuple(
     ) if hasattr(exp, name)
 )
 """Statement and clause kinds that write, change the session, touch files or take locks."""
-
-DENIED_FUNCTIONS: dict[str, frozenset[str]] = {
-    "common": frozenset({
-        "copy", "attach", "detach", "load", "install", "pragma", "system", "shell", "sleep", "getenv", "nextval", "setval",
-    }),
-    "duckdb": frozenset({
-        "read_csv", "read_csv_auto", "read_parquet", "read_json", "read_json_auto", "read_json_objects", "read_ndjson",
-        "read_ndjson_auto", "read_ndjson_objects", "read_text", "read_blob", "read_xlsx", "parquet_scan", "parquet_metadata",
-        "parquet_schema", "parquet_file_metadata", "csv_scan", "json_scan", "glob", "sniff_csv", "delta_scan", "iceberg_scan",
-        "sqlite_scan", "sqlite_attach", "postgres_scan", "postgres_attach", "mysql_scan", "query", "query_table",
-        "load_extension", "duckdb_secrets", "which_secret",
-    }),
-    "sqlite": frozenset({"load_extension", "readfile", "writefile", "edit", "fts3_tokenizer", "zipfile", "fsdir"}),
-    "postgres": frozenset({
-        "pg_read_file", "pg_read_binary_file", "pg_ls_dir", "pg_stat_file", "pg_sleep", "pg_sleep_for", "pg_sleep_until",
-        "lo_import", "lo_export", "lo_get", "lo_put", "lo_from_bytea", "dblink", "dblink_exec", "dblink_connect",
-        "pg_terminate_backend", "pg_cancel_backend", "set_config", "pg_reload_conf", "pg_rotate_logfile",
-        "pg_advisory_lock", "pg_advisory_xact_lock", "pg_logical_emit_message", "txid_current", "query_to_xml",
-    }),
-    "mysql": frozenset({"load_file", "benchmark", "get_lock", "release_lock"}),
-    "tsql": frozenset({"xp_cmdshell", "openrowset", "opendatasource", "openquery", "bulk"}),
-    "bigquery": frozenset({"external_query"}),
-    "snowflake": frozenset({"system$wait", "system$cancel_query", "system$abort_session"}),
-}
-"""Functions refused in any dialect: everything reads the same names, so a DuckDB file reader is refused on PostgreSQL too."""
-
-SAFE_TABLE_FUNCTIONS = frozenset({"generate_series", "range", "unnest"})
-
 
 @dataclass(frozen=True)
 class GuardedSQL:
@@ -82,10 +63,10 @@ def guard_sql(sql: str, model: DataModel, limit: int = DEFAULT_LIMIT) -> Guarded
     dialect = model.source.dialect or None
     statement = parse_single_select(sql, dialect)
     refuse_forbidden_nodes(statement)
-    refuse_denied_functions(statement)
+    refuse_unlisted_functions(statement, dialect)
     tables = qualify_against_catalog(statement, model, dialect)
-    limited = apply_limit(statement, limit)
-    return GuardedSQL(limited.sql(dialect=dialect, pretty=True), tables, limit)
+    limited = apply_limit(strip_comments(statement), limit)
+    return GuardedSQL(render_checked(limited, dialect), tables, limit)
 
 
 def parse_single_select(sql: str, dialect: str | None) -> exp.Query:
@@ -97,6 +78,8 @@ def parse_single_select(sql: str, dialect: str | None) -> exp.Query:
             statements = [s for s in sqlglot.parse(sql, read=dialect) if s is not None]
     except SqlglotError as exc:
         raise UnsafeSQLError(f"the SQL does not parse: {_first_line(exc)}") from exc
+    except (IndexError, ValueError, KeyError, AttributeError, TypeError, RecursionError) as exc:  # sqlglot parser bugs
+        raise UnsafeSQLError(f"the SQL does not parse ({type(exc).__name__})") from exc
     if len(statements) != 1:
         raise UnsafeSQLError(f"expected exactly one statement, got {len(statements)}", "ask runs a single SELECT")
     statement = statements[0]
@@ -114,16 +97,42 @@ def refuse_forbidden_nodes(statement: exp.Expression) -> None:
             raise UnsafeSQLError(f"only SELECT statements run from ask: found {node.key.upper()} inside the query")
 
 
-def refuse_denied_functions(statement: exp.Expression) -> None:
-    """No file readers, server-side file access, extension loading or sleeps; no unknown table functions."""
-    denied = frozenset().union(*DENIED_FUNCTIONS.values())
+NAMED_FUNCTIONS = (exp.Anonymous, exp.AnonymousAggFunc, exp.CombinedAggFunc, exp.ParameterizedAgg,
+                   exp.CombinedParameterizedAgg)
+"""Function nodes that carry whatever name the SQL gave them: they pass only by name, from the allowlist."""
+
+
+def refuse_unlisted_functions(statement: exp.Expression, dialect: str | None) -> None:
+    """Every function is allowlisted and called by its bare name; FROM holds only allowlisted table functions."""
+    allowed = pure_function_names(dialect)
     for node in statement.walk():
         if isinstance(node, exp.Func):
-            name = function_name(node)
-            if name in denied:
-                raise UnsafeSQLError(f"function {name}() is not allowed in ask")
-        if isinstance(node, exp.Table) and isinstance(node.this, exp.Func) and function_name(node.this) not in SAFE_TABLE_FUNCTIONS:
-            raise UnsafeSQLError(f"table function {function_name(node.this)}() is not allowed in ask")
+            refuse_function(node, allowed, dialect)
+        elif isinstance(node, exp.Dot) and isinstance(node.expression, exp.Func):
+            raise UnsafeSQLError(f"function {function_name(node.expression)}() is called through a schema or a value; "
+                                 "ask only calls built-in functions by their bare name")
+        elif isinstance(node, (exp.ObjectIdentifier, exp.DataType)) and node.sql().lower() in CATALOG_TYPES:
+            raise UnsafeSQLError(f"type {node.sql().lower()} is not allowed in ask: it reads the system catalog")
+        if isinstance(node, exp.Table) and isinstance(node.this, exp.Func):
+            name = function_name(node.this)
+            if name not in TABLE_FUNCTIONS:
+                raise UnsafeSQLError(f"table function {name}() is not allowed in ask: "
+                                     f"{refusal_reason(name) if name not in allowed else 'not an allowlisted table function'}")
+
+
+def refuse_function(node: exp.Func, allowed: frozenset[str], dialect: str | None) -> None:
+    """One function call: typed and not unsafe, or named on the dialect's allowlist of pure functions."""
+    name = function_name(node)
+    if isinstance(node, NAMED_FUNCTIONS):
+        if isinstance(node.this, exp.Identifier) and node.this.quoted:
+            raise UnsafeSQLError(f'function "{node.this.name}"() is quoted: ask only calls built-in functions by their bare name')
+        if name not in allowed:
+            raise UnsafeSQLError(f"function {name}() is not allowed in ask: {refusal_reason(name)}",
+                                 f"the allowlist for {dialect or 'this dialect'} is in datamodeler/ask/allowlist.py (docs/safety.md)")
+        return
+    reason = next((why for kind, why in UNSAFE_TYPED.items() if isinstance(node, kind)), None)
+    if reason is not None:
+        raise UnsafeSQLError(f"function {name}() is not allowed in ask: {reason}")
 
 
 def function_name(node: exp.Func) -> str:
@@ -153,10 +162,9 @@ def qualify_against_catalog(statement: exp.Query, model: DataModel, dialect: str
 
 def pin_tables(query: exp.Expression, catalog: CatalogIndex) -> tuple[str, ...]:
     """Point every table reference at its catalog entry (``countries`` -> ``catalog.countries``), in place."""
-    ctes = {cte.alias_or_name.lower() for cte in query.find_all(exp.CTE)}
     found: list[str] = []
     for table in query.find_all(exp.Table):
-        if not table.name or isinstance(table.this, exp.Func) or (not table.db and table.name in ctes):
+        if not table.name or isinstance(table.this, exp.Func) or (not table.db and table.name.lower() in visible_ctes(table)):
             continue
         resolved = catalog.resolve_table([table.db, table.name])
         if resolved is None or table.catalog:
@@ -168,6 +176,43 @@ def pin_tables(query: exp.Expression, catalog: CatalogIndex) -> tuple[str, ...]:
         if resolved not in found:
             found.append(resolved)
     return tuple(found)
+
+
+def strip_comments(statement: exp.Query) -> exp.Query:
+    """A copy without comments: what runs is exactly what was checked, with nothing hidden in a comment."""
+    clean = statement.copy()
+    for node in clean.walk():
+        node.comments = None
+    return clean
+
+
+def render_checked(statement: exp.Query, dialect: str | None) -> str:
+    """The SQL text to run, re-parsed and re-checked: it still reads as one query with nothing refused in it."""
+    sql = statement.sql(dialect=dialect, pretty=True)
+    reparsed = parse_single_select(sql, dialect)
+    refuse_forbidden_nodes(reparsed)
+    refuse_unlisted_functions(reparsed, dialect)
+    return sql
+
+
+def visible_ctes(node: exp.Expression) -> set[str]:
+    """The CTE names a table reference at ``node`` can mean: a CTE's own body sees only the CTEs before it
+    (all of them under WITH RECURSIVE), so ``WITH pg_authid AS (SELECT * FROM pg_authid)`` reads the catalog."""
+    names: set[str] = set()
+    child, parent = node, node.parent
+    while parent is not None:
+        if isinstance(parent, exp.With) and isinstance(child, exp.CTE):
+            ctes = parent.expressions
+            position = next(i for i, cte in enumerate(ctes) if cte is child)
+            names.update(cte.alias_or_name.lower() for cte in (ctes if parent.args.get("recursive") else ctes[:position]))
+            child = parent.parent  # the query that owns this WITH: its other CTEs are not visible from here
+            parent = child.parent if child is not None else None
+            continue
+        with_ = parent.args.get("with_") or parent.args.get("with")
+        if isinstance(with_, exp.With) and child is not with_:
+            names.update(cte.alias_or_name.lower() for cte in with_.expressions)
+        child, parent = parent, parent.parent
+    return names
 
 
 def apply_limit(statement: exp.Query, limit: int) -> exp.Query:

@@ -5,10 +5,16 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 import sqlalchemy as sa
+from sqlglot import exp
 
 from ..model import Table
 from .base import LoggedQuery
-from .sqlalchemy_source import EXACT_COUNT_LIMIT, SQLAlchemySource, _exact_count
+from .sqlalchemy_source import (
+    EXACT_COUNT_LIMIT,
+    SQLAlchemySource,
+    _exact_count,
+    query_error,
+)
 
 ESTIMATES_SQL = """
 SELECT n.nspname, c.relname, c.reltuples::bigint
@@ -24,6 +30,19 @@ LEFT JOIN pg_database d ON d.oid = s.dbid
 WHERE d.datname = current_database()
 ORDER BY s.calls DESC
 """
+
+
+ROLE_SQL = """
+SELECT r.rolsuper, r.rolcreaterole, r.rolcreatedb, r.rolbypassrls,
+       ARRAY(SELECT g.rolname FROM pg_roles g
+             WHERE g.rolname IN ('pg_write_server_files', 'pg_read_server_files', 'pg_execute_server_program',
+                                 'pg_signal_backend', 'pg_write_all_data')
+               AND pg_has_role(r.oid, g.oid, 'MEMBER')),
+       has_database_privilege(current_database(), 'CREATE')
+FROM pg_roles r WHERE r.rolname = current_user
+"""
+WRITE_PRIVILEGES = "INSERT,UPDATE,DELETE,TRUNCATE"
+SCHEMA_CREATE = sa.text("SELECT CASE WHEN to_regnamespace(:quoted) IS NULL THEN false ELSE has_schema_privilege(:schema, 'CREATE') END")
 
 
 class PostgresSource(SQLAlchemySource):
@@ -60,6 +79,34 @@ class PostgresSource(SQLAlchemySource):
             LoggedQuery(text=q, user=user, database=db, count=int(calls), duration_ms=float(mean_ms or 0))
             for q, user, db, calls, mean_ms in rows
         )
+
+    def role_privileges(self, tables: list[str]) -> list[str]:
+        """What the session's role may do beyond reading: superuser, server-file roles, writes on ``tables``, CREATE."""
+        try:
+            with self._connect_checked().connect() as conn:
+                row = conn.exec_driver_sql(ROLE_SQL).first()
+                if row is None:
+                    return []
+                superuser, createrole, createdb, bypassrls, roles, create_db = row
+                found = [label for flag, label in ((superuser, "superuser"), (createrole, "CREATEROLE"), (createdb, "CREATEDB"),
+                                                   (bypassrls, "BYPASSRLS"), (create_db, "CREATE on the database")) if flag]
+                found.extend(f"member of {name}" for name in roles)
+                found.extend(self._write_privileges(conn, tables))
+        except sa.exc.DBAPIError as exc:
+            raise query_error(exc.orig or exc) from exc
+        return found
+
+    def _write_privileges(self, conn: sa.Connection, tables: list[str]) -> list[str]:
+        """``can write crm.members`` and ``CREATE in schema crm`` for the model's tables and schemas."""
+        check = sa.text("SELECT CASE WHEN to_regclass(:name) IS NULL THEN false ELSE has_table_privilege(:name, :privileges) END")
+        writable = [name for name in tables
+                    if conn.execute(check, {"name": exp.to_table(name).sql("postgres", identify=True),
+                                            "privileges": WRITE_PRIVILEGES}).scalar()]
+        schemas = sorted({name.rpartition(".")[0] for name in tables if "." in name})
+        creatable = [schema for schema in schemas
+                     if conn.execute(SCHEMA_CREATE, {"schema": schema, "quoted": exp.to_identifier(schema).sql("postgres", identify=True)}).scalar()]
+        found = [f"can write {', '.join(writable[:3])}" + (f" and {len(writable) - 3} more" if len(writable) > 3 else "")] if writable else []
+        return found + [f"CREATE in schema {', '.join(creatable)}"] if creatable else found
 
     def _begin_read_only(self, conn: sa.Connection, timeout_s: float) -> None:
         conn.exec_driver_sql("SET TRANSACTION READ ONLY")
