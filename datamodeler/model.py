@@ -166,6 +166,9 @@ class LineageEdge(Record):
     target: str
     kind: Literal["direct", "derived", "table"] = "direct"
     queries: list[str] = Field(default_factory=list)
+    # how the ends were resolved (the weaker one): crawled catalog, a table created in the log, or inferred from
+    # the statement alone (a table the catalog lacks)
+    resolution: Literal["catalog", "log", "inferred"] = "catalog"
 
 
 class JoinStat(Record):
@@ -219,6 +222,8 @@ class QueryStats(Record):
     shapes: list[QueryShape] = Field(default_factory=list)
     omitted_shapes: int = 0  # distinct shapes beyond the cap, not listed in ``shapes`` (docs/model-file.md)
     omitted_executions: int = 0  # how many logged statements those omitted shapes stand for
+    partial: int = 0  # distinct shapes parsed but reading tables the catalog lacks (lineage resolved best-effort)
+    unknown_tables: dict[str, int] = Field(default_factory=dict)  # table the catalog lacks -> shapes reading it
 
 
 class SourceInfo(Record):

@@ -73,8 +73,9 @@ def test_failures_are_counted_by_reason_and_listed() -> None:
     collector = _collect(["select name from shop.customers", "selec name frm shop.customers", "select * from shop.missing",
                           "select " + " + ".join(["id"] * 500) + " from shop.customers", "select nope from shop.customers"], max_chars=1000)
     stats = build_lineage(TABLES, collector, "postgres", workers=1).queries
-    assert (stats.total, stats.distinct, stats.parsed, stats.failed) == (5, 5, 1, 4)
-    assert stats.failures_by_reason == {"parse_error": 1, "too_large": 1, "unknown_column": 1, "unknown_table": 1}
+    assert (stats.total, stats.distinct, stats.parsed, stats.failed, stats.partial) == (5, 5, 2, 3, 1)
+    assert stats.failures_by_reason == {"parse_error": 1, "too_large": 1, "unknown_column": 1}
+    assert stats.unknown_tables == {"shop.missing": 1}
     assert {f.reason for f in stats.failures} == set(stats.failures_by_reason)
     assert all(f.fingerprint and f.error for f in stats.failures)
 

@@ -33,6 +33,8 @@ class StatementLineage:
     usage: list[tuple[str, str]] = field(default_factory=list)
     created_columns: list[str] | None = None
     failure: tuple[str, str] | None = None  # (reason, one-line error)
+    unknown_tables: list[str] = field(default_factory=list)  # read but not in the catalog: the result is partial
+    resolutions: dict[EdgeRow, str] = field(default_factory=dict)  # edges not resolved by the catalog: log / inferred
 
 
 class LineageFailure(Exception):
@@ -52,6 +54,7 @@ class _Plan:
     target: exp.Table | None = None
     target_columns: list[str] | None = None
     created_columns: list[str] | None = None
+    expression_names: list[str | None] = field(default_factory=list)  # unnamed outputs: their SQL text
 
 
 class StatementAnalyzer:
@@ -64,7 +67,7 @@ class StatementAnalyzer:
 
     def add_table(self, name: str, columns: list[str]) -> None:
         """Make a table created in the log (CTAS, CREATE TABLE) resolvable by later statements."""
-        self.catalog.add_table(name, columns)
+        self.catalog.add_table(name, columns, from_log=True)
         parts = name.lower().split(".")
         if self.catalog.depth == 2 and len(parts) == 1:
             parts = ["", *parts]
@@ -98,23 +101,49 @@ class StatementAnalyzer:
 
     def _trace(self, plan: _Plan) -> StatementLineage:
         query = plan.query
+        written = _written_names(query)
+        plan.expression_names = _expression_names(query, self.dialect)
         _fold_identifiers(query)
-        self._pin_tables(query)
+        unknown = self._pin_tables(query, written)
+        if unknown:
+            ScopeTracer(self.catalog, unknown).attribute_before_qualify(query)
         query = qualify(query, dialect=self.dialect, schema=self.schema, quote_identifiers=False, identify=False,
-                        validate_qualify_columns=True)
-        facts = ScopeTracer(self.catalog).facts(query)
-        result = StatementLineage(kind=plan.kind, reads=sorted(facts.reads), joins=sorted(facts.joins), usage=sorted(facts.usage))
+                        validate_qualify_columns=not unknown)
+        tracer = ScopeTracer(self.catalog, unknown)
+        facts = tracer.facts(query)
+        result = StatementLineage(kind=plan.kind, reads=sorted(facts.reads), joins=sorted(facts.joins), usage=sorted(facts.usage),
+                                  unknown_tables=sorted(set(unknown.values())))
         if plan.target is not None:
             self._add_target_edges(plan, query, facts.outputs, result)
+            self._record_resolutions(plan, result)
         return result
+
+    def _record_resolutions(self, plan: _Plan, result: StatementLineage) -> None:
+        """Each edge's weakest end: a table the statement creates counts as ``log``, an unknown one as ``inferred``."""
+        creates = plan.kind in ("create_table_as", "create_view") or bool(plan.target_columns)
+        rank = {"catalog": 0, "log": 1, "inferred": 2}
+        for edge in result.edges:
+            ends = [self._resolution_of(edge[0], edge[2] == "table"), self._resolution_of(edge[1], edge[2] == "table")]
+            if ends[1] == "inferred" and creates:
+                ends[1] = "log"
+            weakest = max(ends, key=rank.__getitem__)
+            if weakest != "catalog":
+                result.resolutions[edge] = weakest
+
+    def _resolution_of(self, node: str, is_table: bool) -> str:
+        return self.catalog.resolution(node if is_table else node.rpartition(".")[0])
 
     def _add_target_edges(self, plan: _Plan, query: exp.Expression, outputs: list[list[Traced]], result: StatementLineage) -> None:
         target = self._target_name(plan.target)
-        names = plan.target_columns or self.catalog.columns.get(target.lower()) or list(query.named_selects)
+        selected = list(query.named_selects) if isinstance(query, exp.Query) else []
+        starred = "*" in selected  # a ``*`` over a table of unknown columns: map by name, never by position
+        names = (None if starred else plan.target_columns or self.catalog.columns.get(target.lower())) or _named_outputs(selected, plan)
         result.target = target
-        if plan.kind in ("create_table_as", "create_view") and target.lower() not in self.catalog.tables:
+        if plan.kind in ("create_table_as", "create_view") and target.lower() not in self.catalog.tables and not starred:
             result.created_columns = list(names[: len(outputs)])
         for name, traced in zip(names, outputs):
+            if name == "*":
+                continue
             column = f"{target}.{self.catalog.column_name(target, name)}"
             result.edges.extend((source, column, "direct" if direct else "derived") for source, direct in traced)
         result.edges.extend((table, target, "table") for table in result.reads if table != target)
@@ -124,19 +153,23 @@ class StatementAnalyzer:
         parts = [p for p in (table.catalog, table.db, table.name) if p]
         return self.catalog.resolve_table(parts[-2:]) or ".".join(parts[-2:])
 
-    def _pin_tables(self, query: exp.Expression) -> None:
-        """Point every table reference at its catalog entry; an unknown one stops the statement."""
+    def _pin_tables(self, query: exp.Expression, written: dict[int, str]) -> dict[tuple[str, str], str]:
+        """Point every table reference at its catalog entry; return the unknown ones, ``(db, name)`` -> written name."""
         ctes = {cte.alias_or_name.lower() for cte in query.find_all(exp.CTE)}
+        unknown: dict[tuple[str, str], str] = {}
         for table in query.find_all(exp.Table):
             if not table.name or (not table.db and table.name in ctes) or isinstance(table.this, exp.Func):
                 continue
             resolved = self.catalog.resolve_table([table.db, table.name])
             if resolved is None:
-                raise LineageFailure("unknown_table", f"unknown table {'.'.join(p for p in (table.db, table.name) if p)}")
+                unknown[(table.db, table.name)] = written.get(id(table)) or ".".join(p for p in (table.db, table.name) if p)
+                table.set("catalog", None)
+                continue
             schema, _, _ = resolved.lower().rpartition(".")
             if schema or self.catalog.depth == 2:
                 table.set("db", exp.to_identifier(schema, quoted=True))
             table.set("catalog", None)
+        return unknown
 
 
 def plan_statement(statement: exp.Expression, catalog: CatalogIndex, default_target: str | None = None) -> _Plan:
@@ -166,7 +199,7 @@ def _plan_create(statement: exp.Create) -> _Plan:
     this = statement.this
     table = this.this if isinstance(this, exp.Schema) else this
     listed = [c.name for c in this.expressions] if isinstance(this, exp.Schema) else None
-    query = statement.expression
+    query = _unwrap(statement.expression)
     if isinstance(query, exp.Query) and isinstance(table, exp.Table):
         return _Plan("create_view" if kind == "VIEW" else "create_table_as", query, table, listed)
     if kind == "TABLE" and isinstance(table, exp.Table) and listed:
@@ -178,7 +211,7 @@ def _plan_insert(statement: exp.Insert) -> _Plan:
     this = statement.this
     table = this.this if isinstance(this, exp.Schema) else this
     listed = [c.name for c in this.expressions] if isinstance(this, exp.Schema) else None
-    query = statement.expression
+    query = _unwrap(statement.expression)
     if not isinstance(query, exp.Query) or not isinstance(table, exp.Table):
         return _Plan("insert_values", None)
     with_ = statement.args.get("with_")
@@ -211,6 +244,8 @@ def _plan_update(statement: exp.Update) -> _Plan:
     target = statement.this
     columns = [a.this.name for a in statement.expressions]
     select = exp.select(*_aliased([a.expression for a in statement.expressions])).from_(target.copy())
+    if statement.args.get("with_") is not None:
+        select.set("with_", statement.args["with_"].copy())
     from_ = statement.args.get("from_")
     for source in ([from_.this, *from_.expressions] if from_ is not None else []):
         select = select.join(source.copy())
@@ -239,6 +274,32 @@ def _bare_table(table: exp.Expression) -> exp.Table:
     bare = table.copy()
     bare.set("alias", None)
     return bare
+
+
+def _expression_names(query: exp.Expression, dialect: str | None) -> list[str | None]:
+    """The SQL text of each unnamed output (``max(col1)``), as Spark names them; None for named outputs."""
+    while isinstance(query, exp.SetOperation):
+        query = query.this
+    selects = query.selects if isinstance(query, exp.Select) else []
+    return [None if s.output_name else s.sql(dialect=dialect).lower() for s in selects]
+
+
+def _named_outputs(selected: list[str], plan: _Plan) -> list[str]:
+    """Output names, with qualify's ``_col_N`` placeholders replaced by the expression's text."""
+    names = plan.expression_names
+    return [names[i] if i < len(names) and names[i] and name.startswith("_col_") else name for i, name in enumerate(selected)]
+
+
+def _unwrap(query: exp.Expression) -> exp.Expression:
+    """``((SELECT …))`` -> ``SELECT …`` (a parenthesised query without an alias)."""
+    while isinstance(query, exp.Subquery) and not query.alias and isinstance(query.this, exp.Query):
+        query = query.this
+    return query
+
+
+def _written_names(query: exp.Expression) -> dict[int, str]:
+    """Each table reference's name as written (``schema.table``; quoted parts keep their case), by node id."""
+    return {id(table): ".".join(p for p in (table.db, table.name) if p) for table in query.find_all(exp.Table) if table.name}
 
 
 def _fold_identifiers(query: exp.Expression) -> None:

@@ -1,7 +1,7 @@
 """Analyse many statement shapes: each parsed once, under a time limit, on every core when it pays off.
 
-Tables that CTAS / CREATE TABLE statements in the log create are fed back, and statements that failed
-only because such a table was unknown are analysed again (a few rounds, for chains of CTAS).
+Tables that CTAS / CREATE TABLE statements in the log create are fed back, and statements that read such a
+table before it was known (resolved best-effort, columns inferred) are analysed again (a few rounds, for chains).
 """
 
 from __future__ import annotations
@@ -68,9 +68,10 @@ def analyze_shapes(items: Sequence[Item], catalog: CatalogIndex, dialect: str | 
     for _ in range(MAX_ROUNDS):
         for fingerprint, result in _run_round(pending, catalog, dialect, workers, timeout_s, on_done):
             results[fingerprint] = result
-        if not _learn_created_tables(results.values(), catalog):
+        learned = _learn_created_tables(results.values(), catalog)
+        if not learned:
             break
-        pending = [item for item in items if _failed_on_unknown_table(results[item[0]])]
+        pending = [item for item in items if _reads_learned_table(results[item[0]], catalog)]
         if not pending:
             break
     return results
@@ -140,15 +141,16 @@ def _analyze_chunk(chunk: list[Item]) -> list[tuple[str, StatementLineage]]:
     return [(fingerprint, analyze_one(analyzer, sql, timeout_s)) for fingerprint, sql in chunk]  # type: ignore[arg-type]
 
 
-def _learn_created_tables(results: object, catalog: CatalogIndex) -> bool:
-    """Add tables created in the log to the catalog; True when any was new."""
-    learned = False
+def _learn_created_tables(results: object, catalog: CatalogIndex) -> set[str]:
+    """Add tables created in the log to the catalog; the folded names of the new ones."""
+    learned: set[str] = set()
     for result in results:  # type: ignore[attr-defined]
         if result.target and result.created_columns and result.target.lower() not in catalog.tables:
-            catalog.add_table(result.target, result.created_columns)
-            learned = True
+            catalog.add_table(result.target, result.created_columns, from_log=True)
+            learned.add(result.target.lower())
     return learned
 
 
-def _failed_on_unknown_table(result: StatementLineage) -> bool:
-    return bool(result.failure and result.failure[0] == "unknown_table")
+def _reads_learned_table(result: StatementLineage, catalog: CatalogIndex) -> bool:
+    """A statement resolved best-effort against a table the log has since defined: analyse it again."""
+    return any(catalog.resolve_table(name.split(".")) for name in result.unknown_tables)

@@ -32,8 +32,9 @@ class ScopeFacts:
 class ScopeTracer:
     """Traces columns of one qualified query; results are memoised per (scope, output column)."""
 
-    def __init__(self, catalog: CatalogIndex):
+    def __init__(self, catalog: CatalogIndex, unknown: dict[tuple[str, str], str] | None = None):
         self.catalog = catalog
+        self.unknown = unknown or {}  # (db, name) as folded in the statement -> written name, for tables the catalog lacks
         self._memo: dict[tuple[int, str], list[Traced]] = {}
         self._subquery_scopes: dict[int, Scope] = {}
 
@@ -46,6 +47,8 @@ class ScopeTracer:
         for scope in scopes:
             for child in scope.subquery_scopes:
                 self._subquery_scopes[id(child.expression)] = child
+            if self.unknown:
+                self._attribute_unqualified(scope)
         for scope in scopes:
             for source in scope.sources.values():
                 if isinstance(source, exp.Table) and (name := self.table_name(source)):
@@ -55,12 +58,46 @@ class ScopeTracer:
         facts.outputs = [self.trace_output(root, index) for index in range(len(_named_selects(root)))]
         for traced in facts.outputs:
             facts.usage.update((node, "select") for node, _ in traced)
+        if self.unknown:  # joins and usage describe catalog tables only (relationships are inferred between those)
+            facts.usage = {(node, kind) for node, kind in facts.usage if self._known(node.rpartition(".")[0])}
+            facts.joins = {join for join in facts.joins if self._known(join[0]) and self._known(join[2])}
         return facts
+
+    def _known(self, table: str) -> bool:
+        return table.lower() in self.catalog.tables
 
     # -- lineage -----------------------------------------------------------------------------
 
     def table_name(self, table: exp.Table) -> str | None:
-        return self.catalog.resolve_table([table.db, table.name])
+        return self.catalog.resolve_table([table.db, table.name]) or self.unknown.get((table.db, table.name))
+
+    def _is_unknown(self, table: exp.Table) -> bool:
+        return (table.db, table.name) in self.unknown and self.catalog.resolve_table([table.db, table.name]) is None
+
+    def _is_opaque(self, source: exp.Table | Scope) -> bool:
+        """A source whose columns are not known: an unknown table, or a query selecting ``*`` from one."""
+        if isinstance(source, exp.Table):
+            return self._is_unknown(source)
+        return isinstance(source, Scope) and any(_is_star(s) for s in _selects(source))
+
+    def _attribute_unqualified(self, scope: Scope) -> None:
+        """Columns no known source holds go to the scope's one source of unknown columns (none when ambiguous)."""
+        selected = {alias: source for alias, (_, source) in scope.selected_sources.items()}
+        opaque = [alias for alias, source in selected.items() if self._is_opaque(source)]
+        if len(opaque) != 1:
+            return
+        for column in scope.columns:
+            if column.table or isinstance(column.this, exp.Star):
+                continue
+            if not any(self._may_hold(source, column.name) for alias, source in selected.items() if alias != opaque[0]):
+                column.set("table", exp.to_identifier(opaque[0]))
+
+    def attribute_before_qualify(self, query: exp.Expression) -> None:
+        """Place unqualified columns on tables of unknown columns first, so that qualify does not bail out on them."""
+        root = build_scope(query)
+        for scope in root.traverse() if root is not None else []:
+            self._attribute_unqualified(scope)
+
 
     def trace_output(self, scope: Scope, index: int) -> list[Traced]:
         """Where output column ``index`` of ``scope`` comes from."""
@@ -80,7 +117,9 @@ class ScopeTracer:
 
     def trace_named_output(self, scope: Scope, name: str) -> list[Traced]:
         names = _named_selects(scope)
-        return self.trace_output(scope, names.index(name)) if name in names else []
+        if name in names:
+            return self.trace_output(scope, names.index(name))
+        return self._trace_through_star(scope, name) if self.unknown else []
 
     def trace_expression(self, scope: Scope, expression: exp.Expression) -> list[Traced]:
         """The catalog columns an expression reads; direct only for a bare (possibly aliased) column."""
@@ -104,6 +143,27 @@ class ScopeTracer:
         if isinstance(source, Scope):
             return self.trace_named_output(source, column.name)
         return []
+
+    def _trace_through_star(self, scope: Scope, name: str) -> list[Traced]:
+        """``name`` read from a query that selects ``*`` over a source of unknown columns (only when unambiguous)."""
+        aliases: list[str] = []
+        for select in _selects(scope):
+            if isinstance(select, exp.Star):
+                aliases.extend(scope.selected_sources)
+            elif isinstance(select, exp.Column) and isinstance(select.this, exp.Star) and select.table in scope.sources:
+                aliases.append(select.table)
+        candidates = [a for a in dict.fromkeys(aliases) if self._may_hold(scope.sources[a], name)]
+        if len(candidates) != 1:
+            return []
+        return self.trace_column(scope, exp.column(name, table=candidates[0]))
+
+    def _may_hold(self, source: exp.Table | Scope, name: str) -> bool:
+        if self._is_opaque(source):
+            return True
+        if isinstance(source, exp.Table):
+            table = self.table_name(source)
+            return bool(table) and name.lower() in (c.lower() for c in self.catalog.columns.get(table.lower(), []))
+        return name in _named_selects(source)
 
     # -- joins and usage ---------------------------------------------------------------------
 
@@ -168,6 +228,14 @@ def _canonical_join(left_table: str, right_table: str, columns: list[tuple[str, 
         left = (left[0], tuple(p[0] for p in pairs))
         right = (right[0], tuple(p[1] for p in pairs))
     return (left[0], left[1], right[0], right[1])
+
+
+def _selects(scope: Scope) -> list[exp.Expression]:
+    return scope.expression.selects if isinstance(scope.expression, exp.Select) else []
+
+
+def _is_star(select: exp.Expression) -> bool:
+    return isinstance(select, exp.Star) or (isinstance(select, exp.Column) and isinstance(select.this, exp.Star))
 
 
 def _named_selects(scope: Scope) -> list[str]:
