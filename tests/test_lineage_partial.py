@@ -11,6 +11,7 @@ from datamodeler.lineage.catalog import CatalogIndex
 from datamodeler.lineage.extract import StatementAnalyzer, StatementLineage
 from datamodeler.lineage.fingerprint import normalize_sql
 from datamodeler.lineage.pipeline import build_lineage
+from datamodeler.lineage.runner import analyze_shapes
 from datamodeler.lineage.shapes import ShapeCollector
 from datamodeler.model import Column, Table
 from datamodeler.sources.base import LoggedQuery
@@ -110,10 +111,10 @@ def _tpcds(datasets: Path) -> tuple[list[Table], list[str]]:
 
 
 def _lineage_of(tables: list[Table], queries: list[str]) -> tuple[set, set]:
-    analyzer = StatementAnalyzer(CatalogIndex.from_tables(tables, "duckdb"), "duckdb")
+    items = [(str(index), f"create table probe_{index} as {sql}") for index, sql in enumerate(queries)]
+    results = analyze_shapes(items, CatalogIndex.from_tables(tables, "duckdb"), "duckdb", workers=1)
     table_edges, column_edges = set(), set()
-    for index, sql in enumerate(queries):
-        result = analyzer.analyze(f"create table probe_{index} as {sql}")
+    for result in results.values():
         table_edges.update((s, t) for s, t, kind in result.edges if kind == "table")
         column_edges.update((s, t) for s, t, kind in result.edges if kind != "table")
     return table_edges, column_edges

@@ -26,6 +26,7 @@ class CatalogIndex:
     columns: dict[str, list[str]] = field(default_factory=dict)  # folded name -> columns in catalog spelling
     short_names: dict[str, list[str]] = field(default_factory=dict)  # folded short name -> folded full names
     from_log: set[str] = field(default_factory=set)  # folded names of tables created by statements in the log
+    inferred_columns: dict[str, set[str]] = field(default_factory=dict)  # table it lacks -> columns the log shows it has
     default_schemas: tuple[str, ...] = ()  # folded; searched in order for an unqualified name found in two schemas
 
     @classmethod

@@ -35,6 +35,7 @@ class StatementLineage:
     failure: tuple[str, str] | None = None  # (reason, one-line error)
     unknown_tables: list[str] = field(default_factory=list)  # read but not in the catalog: the result is partial
     resolutions: dict[EdgeRow, str] = field(default_factory=dict)  # edges not resolved by the catalog: log / inferred
+    inferred_columns: dict[str, list[str]] = field(default_factory=dict)  # unknown table -> columns placed on it
 
 
 class LineageFailure(Exception):
@@ -112,7 +113,8 @@ class StatementAnalyzer:
         tracer = ScopeTracer(self.catalog, unknown)
         facts = tracer.facts(query)
         result = StatementLineage(kind=plan.kind, reads=sorted(facts.reads), joins=sorted(facts.joins), usage=sorted(facts.usage),
-                                  unknown_tables=sorted(set(unknown.values())))
+                                  unknown_tables=sorted(set(unknown.values())),
+                                  inferred_columns={t: sorted(c) for t, c in tracer.inferred_columns.items()})
         if plan.target is not None:
             self._add_target_edges(plan, query, facts.outputs, result)
             self._record_resolutions(plan, result)

@@ -69,9 +69,9 @@ def analyze_shapes(items: Sequence[Item], catalog: CatalogIndex, dialect: str | 
         for fingerprint, result in _run_round(pending, catalog, dialect, workers, timeout_s, on_done):
             results[fingerprint] = result
         learned = _learn_created_tables(results.values(), catalog)
-        if not learned:
+        if not learned and not _learn_inferred_columns(results.values(), catalog):
             break
-        pending = [item for item in items if _reads_learned_table(results[item[0]], catalog)]
+        pending = [item for item in items if results[item[0]].unknown_tables]
         if not pending:
             break
     return results
@@ -149,6 +149,22 @@ def _learn_created_tables(results: object, catalog: CatalogIndex) -> set[str]:
             catalog.add_table(result.target, result.created_columns, from_log=True)
             learned.add(result.target.lower())
     return learned
+
+
+def _learn_inferred_columns(results: object, catalog: CatalogIndex) -> bool:
+    """Pool the columns statements placed on tables the catalog lacks; True when the pool grew.
+
+    With them, a later round can place an unqualified column read from two unknown tables on the one
+    that other statements show holds it.
+    """
+    grew = False
+    for result in results:  # type: ignore[attr-defined]
+        for table, columns in result.inferred_columns.items():
+            known = catalog.inferred_columns.setdefault(table, set())
+            if not known.issuperset(columns):
+                known.update(columns)
+                grew = True
+    return grew
 
 
 def _reads_learned_table(result: StatementLineage, catalog: CatalogIndex) -> bool:

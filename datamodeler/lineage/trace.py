@@ -35,6 +35,7 @@ class ScopeTracer:
     def __init__(self, catalog: CatalogIndex, unknown: dict[tuple[str, str], str] | None = None):
         self.catalog = catalog
         self.unknown = unknown or {}  # (db, name) as folded in the statement -> written name, for tables the catalog lacks
+        self.inferred_columns: dict[str, set[str]] = {}  # unknown table -> columns this statement shows it has
         self._memo: dict[tuple[int, str], list[Traced]] = {}
         self._subquery_scopes: dict[int, Scope] = {}
 
@@ -56,6 +57,10 @@ class ScopeTracer:
             if isinstance(scope.expression, exp.Select):
                 self._collect_predicates(scope, facts)
         facts.outputs = [self.trace_output(root, index) for index in range(len(_named_selects(root)))]
+        for scope in scopes:  # every column placed on an unknown table, also those only filtered or joined on
+            for column in scope.columns:
+                if column.table:
+                    self.trace_column(scope, column)
         for traced in facts.outputs:
             facts.usage.update((node, "select") for node, _ in traced)
         if self.unknown:  # joins and usage describe catalog tables only (relationships are inferred between those)
@@ -84,13 +89,21 @@ class ScopeTracer:
         """Columns no known source holds go to the scope's one source of unknown columns (none when ambiguous)."""
         selected = {alias: source for alias, (_, source) in scope.selected_sources.items()}
         opaque = [alias for alias, source in selected.items() if self._is_opaque(source)]
-        if len(opaque) != 1:
+        if not opaque:
             return
         for column in scope.columns:
             if column.table or isinstance(column.this, exp.Star):
                 continue
-            if not any(self._may_hold(source, column.name) for alias, source in selected.items() if alias != opaque[0]):
-                column.set("table", exp.to_identifier(opaque[0]))
+            if any(self._may_hold(source, column.name) for alias, source in selected.items() if alias not in opaque):
+                continue
+            owners = opaque if len(opaque) == 1 else [a for a in opaque if self._seen_in_log(selected[a], column.name)]
+            if len(owners) == 1:
+                column.set("table", exp.to_identifier(owners[0]))
+
+    def _seen_in_log(self, source: exp.Table | Scope, name: str) -> bool:
+        """Other statements of the log placed ``name`` on this unknown table unambiguously."""
+        table = self.table_name(source) if isinstance(source, exp.Table) else None
+        return bool(table) and name in self.catalog.inferred_columns.get(table.lower(), ())
 
     def attribute_before_qualify(self, query: exp.Expression) -> None:
         """Place unqualified columns on tables of unknown columns first, so that qualify does not bail out on them."""
@@ -139,6 +152,8 @@ class ScopeTracer:
         source = _source_of(scope, column.table)
         if isinstance(source, exp.Table):
             table = self.table_name(source)
+            if table and self.unknown and self._is_unknown(source):
+                self.inferred_columns.setdefault(table.lower(), set()).add(column.name)
             return [(f"{table}.{self.catalog.column_name(table, column.name)}", True)] if table else []
         if isinstance(source, Scope):
             return self.trace_named_output(source, column.name)
