@@ -180,6 +180,7 @@ class JoinStat(Record):
     right_columns: list[str]
     count: int = 0
     queries: list[str] = Field(default_factory=list)
+    cast: bool = False  # the keys were compared through a cast or COLLATE (recorded on the underlying columns)
 
 
 class ColumnUsage(Record):

@@ -44,6 +44,7 @@ class EvidenceBuilder:
             refs = self.edges.setdefault(edge, [])
             if len(refs) < MAX_QUERY_REFS and reference not in refs:
                 refs.append(reference)
+        cast_joins = set(result.cast_joins)
         for left_table, left_columns, right_table, right_columns in result.joins:
             key = (left_table, left_columns, right_table, right_columns)
             stat = self.joins.get(key)
@@ -51,6 +52,8 @@ class EvidenceBuilder:
                 stat = self.joins[key] = JoinStat(left_table=left_table, left_columns=list(left_columns),
                                                   right_table=right_table, right_columns=list(right_columns))
             stat.count += weight
+            if key in cast_joins:
+                stat.cast = True
             if len(stat.queries) < MAX_QUERY_REFS and reference not in stat.queries:
                 stat.queries.append(reference)
         for column, kind in result.usage:

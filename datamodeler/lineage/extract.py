@@ -36,6 +36,7 @@ class StatementLineage:
     unknown_tables: list[str] = field(default_factory=list)  # read but not in the catalog: the result is partial
     resolutions: dict[EdgeRow, str] = field(default_factory=dict)  # edges not resolved by the catalog: log / inferred
     inferred_columns: dict[str, list[str]] = field(default_factory=dict)  # unknown table -> columns placed on it
+    cast_joins: list[JoinKey] = field(default_factory=list)  # joins (of ``joins``) whose keys were cast or collated
 
 
 class LineageFailure(Exception):
@@ -97,14 +98,17 @@ class StatementAnalyzer:
             return StatementLineage(failure=(exc.reason, str(exc)))
         except OptimizeError as exc:
             return StatementLineage(failure=("unknown_column", _first_line(exc)))
-        except (SqlglotError, RecursionError, ValueError, KeyError, AttributeError, TypeError, IndexError) as exc:
+        except (SqlglotError, RecursionError) as exc:
             return StatementLineage(failure=("unsupported", f"{type(exc).__name__}: {_first_line(exc)}"))
+        except Exception as exc:  # a bug here or in sqlglot: counted, never a traceback
+            return StatementLineage(failure=("internal", f"{type(exc).__name__}: {_first_line(exc)}"))
 
     def _trace(self, plan: _Plan) -> StatementLineage:
         query = plan.query
         written = _written_names(query)
         plan.expression_names = _expression_names(query, self.dialect)
         _fold_identifiers(query)
+        _flatten_join_trees(query)
         unknown = self._pin_tables(query, written)
         if unknown:
             ScopeTracer(self.catalog, unknown).attribute_before_qualify(query)
@@ -114,7 +118,8 @@ class StatementAnalyzer:
         facts = tracer.facts(query)
         result = StatementLineage(kind=plan.kind, reads=sorted(facts.reads), joins=sorted(facts.joins), usage=sorted(facts.usage),
                                   unknown_tables=sorted(set(unknown.values())),
-                                  inferred_columns={t: sorted(c) for t, c in tracer.inferred_columns.items()})
+                                  inferred_columns={t: sorted(c) for t, c in tracer.inferred_columns.items()},
+                                  cast_joins=sorted(facts.cast_joins & facts.joins))
         if plan.target is not None:
             self._add_target_edges(plan, query, facts.outputs, result)
             self._record_resolutions(plan, result)
@@ -297,6 +302,50 @@ def _unwrap(query: exp.Expression) -> exp.Expression:
     while isinstance(query, exp.Subquery) and not query.alias and isinstance(query.this, exp.Query):
         query = query.this
     return query
+
+
+def _flatten_join_trees(query: exp.Expression) -> None:
+    """``FROM ((a JOIN b ON …) JOIN c ON …)`` -> ``FROM a JOIN b ON … JOIN c ON …`` (how PostgreSQL prints views)."""
+    for select in list(query.find_all(exp.Select)):
+        from_, joins = select.args.get("from_"), select.args.get("joins") or []
+        inner: list[exp.Join] = []
+        if from_ is not None and _is_join_tree(from_.this):
+            base, inner = _flattened(from_.this)
+            from_.set("this", base)
+        if inner or any(_is_join_tree(join.this) for join in joins):
+            select.set("joins", [*inner, *_flattened_joins(joins)])
+
+
+def _is_join_tree(node: exp.Expression) -> bool:
+    """A parenthesised join without an alias (a derived table with an alias is a query, not a tree)."""
+    if isinstance(node, exp.Subquery) and not node.alias and isinstance(node.this, (exp.Table, exp.Subquery)):
+        return True
+    return isinstance(node, exp.Table) and bool(node.args.get("joins"))
+
+
+def _flattened(node: exp.Expression) -> tuple[exp.Expression, list[exp.Join]]:
+    own = list(node.args.get("joins") or [])
+    if isinstance(node, exp.Subquery) and _is_join_tree(node):
+        base, inner = _flattened(node.this)
+    elif isinstance(node, exp.Table) and own:
+        base, inner = node, []
+    else:
+        return node, []
+    node.set("joins", None)
+    return base, [*inner, *_flattened_joins(own)]
+
+
+def _flattened_joins(joins: list[exp.Join]) -> list[exp.Join]:
+    """Joins whose right side is itself a parenthesised join tree, spelled out."""
+    out: list[exp.Join] = []
+    for join in joins:
+        if _is_join_tree(join.this):
+            base, inner = _flattened(join.this)
+            join.set("this", base)
+            out.extend([join, *inner])
+        else:
+            out.append(join)
+    return out
 
 
 def _written_names(query: exp.Expression) -> dict[int, str]:

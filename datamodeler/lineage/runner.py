@@ -57,6 +57,8 @@ def analyze_one(analyzer: StatementAnalyzer, sql: str, timeout_s: float, default
         return StatementLineage(failure=("timeout", f"analysis took longer than {timeout_s:g}s"))
     except RecursionError:
         return StatementLineage(failure=("too_large", "statement nested too deeply"))
+    except Exception as exc:  # a bug in parsing or tracing: one counted failure, the scan goes on
+        return StatementLineage(failure=("internal", f"{type(exc).__name__}: {str(exc)[:200]}"))
 
 
 def analyze_shapes(items: Sequence[Item], catalog: CatalogIndex, dialect: str | None, *, workers: int = 0,

@@ -27,6 +27,7 @@ class ScopeFacts:
     joins: set[JoinKey] = field(default_factory=set)
     usage: set[tuple[str, str]] = field(default_factory=set)
     reads: set[str] = field(default_factory=set)
+    cast_joins: set[JoinKey] = field(default_factory=set)  # joins whose keys were cast or collated
 
 
 class ScopeTracer:
@@ -38,6 +39,7 @@ class ScopeTracer:
         self.inferred_columns: dict[str, set[str]] = {}  # unknown table -> columns this statement shows it has
         self._memo: dict[tuple[int, str], list[Traced]] = {}
         self._subquery_scopes: dict[int, Scope] = {}
+        self._cast_pairs: set[tuple[str, str, str, str]] = set()
 
     def facts(self, query: exp.Expression) -> ScopeFacts:
         root = build_scope(query)
@@ -129,6 +131,8 @@ class ScopeTracer:
         return self.trace_expression(scope, selects[index])
 
     def trace_named_output(self, scope: Scope, name: str) -> list[Traced]:
+        if not isinstance(scope.expression, (exp.Select, exp.SetOperation)):
+            return self._trace_table_function(scope, name)
         names = _named_selects(scope)
         if name in names:
             return self.trace_output(scope, names.index(name))
@@ -150,6 +154,8 @@ class ScopeTracer:
 
     def trace_column(self, scope: Scope, column: exp.Column) -> list[Traced]:
         source = _source_of(scope, column.table)
+        if isinstance(source, exp.Table) and isinstance(source.this, exp.Func):  # generate_series(…) AS d(day)
+            return [(node, False) for node, _ in self.trace_expression(scope, source.this)]
         if isinstance(source, exp.Table):
             table = self.table_name(source)
             if table and self.unknown and self._is_unknown(source):
@@ -158,6 +164,13 @@ class ScopeTracer:
         if isinstance(source, Scope):
             return self.trace_named_output(source, column.name)
         return []
+
+    def _trace_table_function(self, scope: Scope, name: str) -> list[Traced]:
+        """UNNEST(…), LATERAL (…), VALUES: a lateral query's own output, else what the function's arguments read."""
+        lateral = [source for source in scope.sources.values() if isinstance(source, Scope)]
+        if isinstance(scope.expression, exp.Lateral) and lateral:
+            return _dedupe([t for child in lateral for t in self.trace_named_output(child, name)])
+        return _dedupe([(node, False) for column in _own_columns(scope.expression) for node, _ in self.trace_column(scope, column)])
 
     def _trace_through_star(self, scope: Scope, name: str) -> list[Traced]:
         """``name`` read from a query that selects ``*`` over a source of unknown columns (only when unambiguous)."""
@@ -194,7 +207,10 @@ class ScopeTracer:
                 if not self._add_join_pair(scope, conjunct, pairs):
                     self._add_usage(scope, conjunct, "filter", facts)
         for key, columns in pairs.items():
-            facts.joins.add(_canonical_join(key[1], key[3], columns))
+            join = _canonical_join(key[1], key[3], columns)
+            facts.joins.add(join)
+            if key in self._cast_pairs:
+                facts.cast_joins.add(join)
             for left, right in columns:
                 facts.usage.update({(f"{key[1]}.{left}", "join"), (f"{key[3]}.{right}", "join")})
         having = select.args.get("having")
@@ -211,7 +227,7 @@ class ScopeTracer:
             conjunct = conjunct.unnest()
         if not isinstance(conjunct, exp.EQ):
             return False
-        left, right = conjunct.this, conjunct.expression
+        (left, left_wrapped), (right, right_wrapped) = _key_column(conjunct.this), _key_column(conjunct.expression)
         if not (isinstance(left, exp.Column) and isinstance(right, exp.Column)) or not left.table or left.table == right.table:
             return False
         left_base, right_base = self._single_base(scope, left), self._single_base(scope, right)
@@ -221,6 +237,8 @@ class ScopeTracer:
         left_table, _, left_column = left_node.rpartition(".")
         right_table, _, right_column = right_node.rpartition(".")
         pairs.setdefault((left_alias, left_table, right_alias, right_table), []).append((left_column, right_column))
+        if left_wrapped or right_wrapped:
+            self._cast_pairs.add((left_alias, left_table, right_alias, right_table))
         return True
 
     def _single_base(self, scope: Scope, column: exp.Column) -> str | None:
@@ -230,6 +248,18 @@ class ScopeTracer:
     def _add_usage(self, scope: Scope, expression: exp.Expression, kind: str, facts: ScopeFacts) -> None:
         for column in _own_columns(expression):
             facts.usage.update((node, kind) for node, _ in self.trace_column(scope, column))
+
+
+_KEY_WRAPPERS = (exp.Paren, exp.Cast, exp.TryCast, exp.Collate)  # lower()/trim() change what matches: not keys
+
+
+def _key_column(expression: exp.Expression) -> tuple[exp.Expression, bool]:
+    """The column under casts, COLLATE and parentheses, and whether any was not a parenthesis."""
+    wrapped = False
+    while isinstance(expression, _KEY_WRAPPERS) and isinstance(expression.this, exp.Expression):
+        wrapped = wrapped or not isinstance(expression, exp.Paren)
+        expression = expression.this
+    return expression, wrapped
 
 
 def _canonical_join(left_table: str, right_table: str, columns: list[tuple[str, str]]) -> JoinKey:
