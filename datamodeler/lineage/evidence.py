@@ -13,6 +13,7 @@ from .shapes import Shape
 MAX_QUERY_REFS = 10  # fingerprints kept per edge / join: enough to show examples, bounded for big logs
 MAX_SHAPES_KEPT = 10_000  # shapes listed in the model file (see query_stats); the rest are counted
 USAGE_KINDS = ("filter", "group_by", "join", "select")
+SYSTEM_SCHEMAS = frozenset({"information_schema", "pg_catalog", "sys", "system", "duckdb_catalog"})
 _RESOLUTION_RANK = {"catalog": 0, "log": 1, "inferred": 2}
 
 
@@ -118,10 +119,12 @@ def query_stats(shapes: Iterable[Shape], results: dict[str, StatementLineage], t
 
 
 def _count_unknown_tables(stats: QueryStats, result: StatementLineage | None) -> None:
-    if result is None or not result.unknown_tables:
+    """A statement reading user tables the catalog lacks is partial; a warehouse's own system views are not missing."""
+    names = [n for n in result.unknown_tables if n.lower().partition(".")[0] not in SYSTEM_SCHEMAS] if result else []
+    if not names:
         return
     stats.partial += 1
-    for name in result.unknown_tables:
+    for name in names:
         stats.unknown_tables[name] = stats.unknown_tables.get(name, 0) + 1
 
 
