@@ -128,3 +128,11 @@ def test_tpcds_with_half_the_catalog_keeps_its_lineage(datasets: Path) -> None:
     assert len(queries) == 99 and len(full_columns) > 900
     assert len(half_tables & full_tables) / len(full_tables) >= 0.95
     assert len(half_columns & full_columns) / len(full_columns) >= 0.80
+
+
+def test_merge_insert_without_a_column_list_maps_by_position() -> None:
+    analyzer = StatementAnalyzer(CatalogIndex.from_tables(TABLES, "postgres"), "postgres")
+    result = analyzer.analyze("merge into mart.customer_totals t using shop.customers c on t.customer_id = c.id "
+                              "when not matched then insert values (c.id, c.name)")
+    assert {(s, t) for s, t, kind in result.edges if kind != "table"} == {
+        ("shop.customers.id", "mart.customer_totals.customer_id"), ("shop.customers.name", "mart.customer_totals.revenue")}

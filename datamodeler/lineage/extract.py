@@ -193,7 +193,7 @@ def plan_statement(statement: exp.Expression, catalog: CatalogIndex, default_tar
     if isinstance(statement, exp.Insert):
         return _plan_insert(statement)
     if isinstance(statement, exp.Merge):
-        return _plan_merge(statement)
+        return _plan_merge(statement, catalog)
     if isinstance(statement, exp.Update):
         return _plan_update(statement)
     if isinstance(statement, exp.Delete):
@@ -227,7 +227,13 @@ def _plan_insert(statement: exp.Insert) -> _Plan:
     return _Plan("insert_select", query, table, listed)
 
 
-def _plan_merge(statement: exp.Merge) -> _Plan:
+def _positional_columns(target: exp.Expression, count: int, catalog: CatalogIndex) -> list[str]:
+    """The first ``count`` columns of the target table in catalog order ([] when the catalog lacks it)."""
+    table = catalog.resolve_table([target.db, target.name]) if isinstance(target, exp.Table) else None
+    return (catalog.columns.get(table.lower(), []) if table else [])[:count]
+
+
+def _plan_merge(statement: exp.Merge, catalog: CatalogIndex) -> _Plan:
     """MERGE INTO t USING s ON c WHEN … -> SELECT <assigned values> FROM t JOIN s ON c."""
     target, using = statement.this, statement.args.get("using")
     columns, values = [], []
@@ -238,9 +244,12 @@ def _plan_merge(statement: exp.Merge) -> _Plan:
             for assignment in then.expressions:
                 columns.append(assignment.this.name)
                 values.append(assignment.expression)
-        elif isinstance(then, exp.Insert) and isinstance(then.this, exp.Tuple) and isinstance(then.expression, exp.Tuple):
-            columns.extend(c.name for c in then.this.expressions)
-            values.extend(then.expression.expressions)
+        elif isinstance(then, exp.Insert) and isinstance(then.expression, exp.Tuple):
+            inserted = then.expression.expressions
+            listed = [c.name for c in then.this.expressions] if isinstance(then.this, exp.Tuple) else None
+            names = listed or _positional_columns(target, len(inserted), catalog)  # INSERT VALUES (…) maps by position
+            columns.extend(names)
+            values.extend(inserted[: len(names)])
     select = exp.select(*_aliased(values) or [exp.Literal.number(1)]).from_(target.copy())
     select = select.join(using.copy(), on=statement.args.get("on"))
     return _Plan("merge", select, _bare_table(target), columns)
