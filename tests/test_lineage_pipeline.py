@@ -143,3 +143,16 @@ def test_core_modules_import_no_ui_or_network_libraries(path: Path) -> None:
         elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
             imported.add(node.module.split(".")[0])
     assert not imported & {"typer", "rich", "sqlalchemy", "openai"}
+
+
+@pytest.mark.parametrize("shape", ["select {open}1{close} from shop.customers", "select id from shop.customers where id in {open}1{close}"])
+def test_a_32kb_nested_parentheses_statement_costs_seconds_not_minutes(shape: str) -> None:
+    import time
+
+    depth = 16 * 1024
+    statement = shape.format(open="(" * depth, close=")" * depth)
+    started = time.monotonic()
+    collector = _collect([statement])
+    stats = build_lineage(TABLES, collector, "postgres", workers=1, timeout_s=5).queries
+    assert time.monotonic() - started < 10
+    assert stats.failed == 1 and set(stats.failures_by_reason) <= {"too_large", "timeout", "parse_error"}

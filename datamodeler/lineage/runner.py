@@ -10,6 +10,7 @@ import multiprocessing
 import os
 import signal
 import threading
+import time
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
@@ -100,6 +101,7 @@ def _run_parallel(items: Sequence[Item], catalog: CatalogIndex, dialect: str | N
     _start_forkserver_deaf_to_ctrl_c(context)
     pool = ProcessPoolExecutor(workers, mp_context=context, initializer=_start_worker, initargs=(catalog, dialect, timeout_s))
     try:
+        _start_workers_deaf_to_ctrl_c(pool, workers)
         for chunk_results in pool.map(_analyze_chunk, chunks):
             yield from chunk_results
             if on_done:
@@ -113,6 +115,27 @@ def _run_parallel(items: Sequence[Item], catalog: CatalogIndex, dialect: str | N
 
 
 _WORKER: dict[str, object] = {}
+
+
+def _start_workers_deaf_to_ctrl_c(pool: ProcessPoolExecutor, workers: int) -> None:
+    """Start every worker with Ctrl-C held back in this process: an interrupt while a worker still reads its start-up
+    state from us would make it print a traceback (its semaphores gone). The interrupt is raised right after."""
+    if threading.current_thread() is not threading.main_thread():
+        list(pool.map(_ready, range(workers)))
+        return
+    held: list[int] = []
+    previous = signal.signal(signal.SIGINT, lambda signum, frame: held.append(signum))
+    try:
+        list(pool.map(_ready, range(workers)))
+    finally:
+        signal.signal(signal.SIGINT, previous)
+    if held:
+        raise KeyboardInterrupt
+
+
+def _ready(_: int) -> bool:
+    time.sleep(0.05)  # long enough for each worker to take one
+    return True
 
 
 def _start_forkserver_deaf_to_ctrl_c(context: multiprocessing.context.BaseContext) -> None:

@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 
 from ..sources.base import LoggedQuery
 from .fingerprint import FingerprintError, fingerprint_of, literal_skeleton, normalize_sql
+from .runner import StatementTimeout, time_limit
 
 _UNDECODED = re.compile("[\udc80-\udcff]")  # bytes the log reader could not decode (kept by surrogateescape)
 MAX_USERS_KEPT = 50
@@ -41,9 +42,10 @@ class Shape:
 class ShapeCollector:
     """Folds logged statements into shapes; ``add`` is all a log reader's consumer calls."""
 
-    def __init__(self, dialect: str | None, max_chars: int = 200_000):
+    def __init__(self, dialect: str | None, max_chars: int = 200_000, timeout_s: float = 10.0):
         self.dialect = dialect
         self.max_chars = max_chars
+        self.timeout_s = timeout_s  # fingerprinting one statement gets the same budget as analysing it
         self.shapes: dict[str, Shape] = {}
         self.total = 0
         self._skeletons: dict[str, str] = {}  # literal skeleton -> fingerprint: repeated shapes skip the tokenizer
@@ -68,9 +70,12 @@ class ShapeCollector:
         if skeleton is not None and (known := self._skeletons.get(skeleton)) is not None:
             return self.shapes[known]
         try:
-            normalized = normalize_sql(text, self.dialect)
+            with time_limit(self.timeout_s):
+                normalized = normalize_sql(text, self.dialect)
         except FingerprintError as exc:
             return self._unparsed(text, "parse_error", exc.message)
+        except StatementTimeout:
+            return self._unparsed(text, "timeout", f"fingerprinting took longer than {self.timeout_s:g}s")
         if not normalized:
             return None
         fingerprint = fingerprint_of(normalized)
