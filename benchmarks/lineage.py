@@ -1,6 +1,7 @@
 """Column-lineage throughput on the TPC-H and TPC-DS query logs: datamodeler vs sqllineage vs sqlglot parse+qualify.
 
     python benchmarks/lineage.py [--datasets ../shared/datasets] [--repeat 3] [--sqllineage-dialect ansi]
+    python benchmarks/lineage.py --giant-statement-mb 1024     # peak memory reading a log that is one statement
 
 Every tool gets the same statements (``INSERT INTO lineage_probe <query>``, so that column lineage has a
 target) and the same schema where it takes one; each runs on one core. The sqlglot floor is parse + qualify
@@ -88,13 +89,44 @@ def measure(run: Callable[[list[Table], list[str]], int], tables: list[Table], q
     return best, done
 
 
+def giant_statement(megabytes: int) -> None:
+    """Stream a log holding one statement of ``megabytes`` MB (no ``;``) through the reader and shape collector."""
+    import resource
+    import tempfile
+
+    from datamodeler.lineage.shapes import ShapeCollector
+    from datamodeler.querylog import read_logs
+
+    with tempfile.TemporaryDirectory() as folder:
+        log = Path(folder) / "giant.sql"
+        line = "select " + "x + " * 16_000 + "1\n"  # 64 KB lines; one statement, never ended by ';'
+        with log.open("w") as out:
+            for _ in range(megabytes * 1024 * 1024 // len(line)):
+                out.write(line)
+        before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+        started = time.perf_counter()
+        collector = ShapeCollector(DIALECT)
+        for query in read_logs([log]):
+            collector.add(query)
+        seconds = time.perf_counter() - started
+        peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+        failures = sorted({s.failure[0] for s in collector.shapes.values() if s.failure})
+        print(f"log of {log.stat().st_size / 2**20:.0f} MiB, one statement: read in {seconds:.1f}s, "
+              f"peak RSS {peak:.0f} MiB (before reading {before:.0f} MiB), statements {collector.total}, failures {failures}")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--datasets", type=Path, default=Path("../shared/datasets"), help="folder holding tpc/ (default ../shared/datasets)")
     parser.add_argument("--repeat", type=int, default=3, help="runs per tool; the best is reported (sqllineage runs once)")
     parser.add_argument("--sqllineage-dialect", default="ansi", help="sqllineage (sqlfluff) dialect (default ansi)")
+    parser.add_argument("--giant-statement-mb", type=int, default=0,
+                        help="instead: write a log of one statement of this many MB without ';' and report peak RSS while reading it")
     args = parser.parse_args()
     warnings.filterwarnings("ignore")
+    if args.giant_statement_mb:
+        giant_statement(args.giant_statement_mb)
+        return
     if not (args.datasets / "tpc").is_dir():
         parser.error(f"{args.datasets}/tpc not found: pass --datasets")
     import sqllineage

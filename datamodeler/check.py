@@ -148,9 +148,19 @@ class CheckReport:
         return self.joins.shares["explained"]
 
     def below(self, minimum: float | None) -> bool:
-        """True when a ``minimum`` explained share is set and the replayed joins fall short of it."""
+        """True when a ``minimum`` explained share is set and the replayed joins fall short of it (or there were none)."""
+        return self.gate_failure(minimum) is not None
+
+    def gate_failure(self, minimum: float | None) -> str | None:
+        """Why ``--min-explained`` fails, in one line; None when it passes or is not set."""
         share = self.explained_share
-        return minimum is not None and share is not None and share < minimum
+        if minimum is None:
+            return None
+        if share is None:
+            return f"no join to explain (the model and log hold no join execution): --min-explained {minimum:g} cannot pass"
+        if share < minimum:
+            return f"{share:.1%} of join executions explained, below --min-explained {minimum:g}"
+        return None
 
     def to_dict(self) -> dict[str, Any]:
         return {"explained_share": self.explained_share, "joins": self.joins.to_dict(),

@@ -297,7 +297,9 @@ def check(
 
     report = check_model(load_model(model), read_logs(query_log) if query_log else None)
     print(json.dumps(report.to_dict(), indent=2)) if as_json else stdout.print(check_view(report))
-    raise typer.Exit(3 if report.below(min_explained) else 0)
+    if (failure := report.gate_failure(min_explained)) is not None:
+        typer.echo(f"check failed: {failure}", err=True)
+        raise typer.Exit(3)
 
 
 @app.command()

@@ -225,6 +225,9 @@ class LineageEdge(Record):
     kind: Literal["direct", "derived", "table"] = "direct"
     transform: LineageTransform | None = None
     queries: list[str] = Field(default_factory=list)
+    # how the ends were resolved (the weaker one): crawled catalog, a table created in the log, or inferred from
+    # the statement alone (a table the catalog lacks)
+    resolution: Literal["catalog", "log", "inferred"] = "catalog"
 
 
 class JoinStat(Record):
@@ -236,6 +239,7 @@ class JoinStat(Record):
     right_columns: list[str]
     count: int = 0
     queries: list[str] = Field(default_factory=list)
+    cast: bool = False  # the keys were compared through a cast or COLLATE (recorded on the underlying columns)
 
 
 class ColumnUsage(Record):
@@ -278,6 +282,8 @@ class QueryStats(Record):
     shapes: list[QueryShape] = Field(default_factory=list)
     omitted_shapes: int = 0  # distinct shapes beyond the cap, not listed in ``shapes`` (docs/model-file.md)
     omitted_executions: int = 0  # how many logged statements those omitted shapes stand for
+    partial: int = 0  # distinct shapes parsed but reading tables the catalog lacks (lineage resolved best-effort)
+    unknown_tables: dict[str, int] = Field(default_factory=dict)  # table the catalog lacks -> shapes reading it
 
 
 class SourceInfo(Record):

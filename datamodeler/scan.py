@@ -183,7 +183,7 @@ def summarize(ctx: ScanContext, model: DataModel, elapsed: float) -> ScanSummary
         relationships=dict(sorted(by_status.items())),
         entities=len(model.entities),
         lineage_edges=len(model.lineage),
-        queries={k: v for k, v in model.queries.model_dump().items() if k in ("total", "distinct", "parsed", "failed", "failures_by_reason")},
+        queries={k: v for k, v in model.queries.model_dump().items() if k in ("total", "distinct", "parsed", "failed", "partial", "failures_by_reason")},
         llm=ctx.llm_status,
         elapsed_s=round(elapsed, 2),
         timings=ctx.timings,

@@ -25,7 +25,7 @@ def parse_case(path: Path) -> dict:
     current = None
     sql_lines = []
     for line in path.read_text().splitlines():
-        header = re.match(r"^--\s*(dialect|schema|edges|tables|joins|reads|failure):\s*(.*)$", line)
+        header = re.match(r"^--\s*(dialect|schema|edges|tables|joins|reads|unknown|failure):\s*(.*)$", line)
         if header:
             current = header.group(1)
             sections[current] = [header.group(2).strip()] if header.group(2).strip() else []
@@ -78,3 +78,4 @@ def test_lineage_case(path: Path) -> None:
         assert set(result.joins) == {_expected_join(line) for line in sections["joins"]}
     if "reads" in sections:
         assert result.reads == sorted(n.strip() for n in sections["reads"][0].split(","))
+    assert result.unknown_tables == sorted(n.strip() for n in sections.get("unknown", [""])[0].split(",") if n.strip())

@@ -123,8 +123,25 @@ def test_invalid_json_line_names_the_line(tmp_path: Path) -> None:
         list(read_logs([log]))
 
 
-def test_non_utf8_file_is_a_query_log_error(tmp_path: Path) -> None:
-    log = tmp_path / "latin.sql"
-    log.write_bytes("select 'caf\xe9'".encode("latin-1"))
-    with pytest.raises(QueryLogError, match="not UTF-8"):
-        list(read_logs([log]))
+def test_an_undecodable_byte_fails_its_statement_only(tmp_path):
+    from datamodeler.lineage.shapes import ShapeCollector
+    from datamodeler.querylog import read_logs
+
+    log = tmp_path / "log.sql"
+    log.write_bytes(b"select a from t;\nselect 'caf\xe9' from t;\nselect b from t;\n")
+    collector = ShapeCollector("postgres")
+    for query in read_logs([log]):
+        collector.add(query)
+    assert collector.total == 3
+    failures = [s.failure[0] for s in collector.shapes.values() if s.failure]
+    assert failures == ["encoding"]
+
+
+def test_the_splitter_keeps_at_most_the_cap_of_a_statement_without_a_semicolon():
+    from datamodeler.querylog.sqlfile import _Splitter
+
+    splitter = _Splitter(max_chars=1000)
+    pieces = [text for _ in range(500) for text in splitter.feed("select " + "x, " * 100)]
+    assert pieces == [] and splitter.size == 1001
+    [statement] = list(splitter.finish())
+    assert len(statement) == 1001

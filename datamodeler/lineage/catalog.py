@@ -11,6 +11,12 @@ from dataclasses import dataclass, field
 
 from ..model import Table
 
+# Where a warehouse looks for an unqualified name when two schemas hold it (its default schema / search path).
+DEFAULT_SCHEMAS: dict[str, tuple[str, ...]] = {
+    "postgres": ("public",), "redshift": ("public",), "duckdb": ("main",), "sqlite": ("main",),
+    "snowflake": ("public",), "tsql": ("dbo",), "databricks": ("default",), "spark": ("default",),
+}
+
 
 @dataclass
 class CatalogIndex:
@@ -19,17 +25,22 @@ class CatalogIndex:
     tables: dict[str, str] = field(default_factory=dict)  # folded name -> catalog name
     columns: dict[str, list[str]] = field(default_factory=dict)  # folded name -> columns in catalog spelling
     short_names: dict[str, list[str]] = field(default_factory=dict)  # folded short name -> folded full names
+    from_log: set[str] = field(default_factory=set)  # folded names of tables created by statements in the log
+    inferred_columns: dict[str, set[str]] = field(default_factory=dict)  # table it lacks -> columns the log shows it has
+    default_schemas: tuple[str, ...] = ()  # folded; searched in order for an unqualified name found in two schemas
 
     @classmethod
-    def from_tables(cls, tables: Iterable[Table]) -> CatalogIndex:
-        index = cls()
+    def from_tables(cls, tables: Iterable[Table], dialect: str | None = None) -> CatalogIndex:
+        index = cls(default_schemas=DEFAULT_SCHEMAS.get(dialect or "", ()))
         for table in tables:
             index.add_table(table.name, [c.name for c in table.columns])
         return index
 
-    def add_table(self, name: str, columns: list[str]) -> None:
-        """Add (or replace) a table, e.g. one created by a CTAS in the log."""
+    def add_table(self, name: str, columns: list[str], from_log: bool = False) -> None:
+        """Add (or replace) a table, e.g. one created by a CTAS in the log (``from_log``)."""
         folded = name.lower()
+        if from_log:
+            self.from_log.add(folded)
         self.tables[folded] = name
         self.columns[folded] = list(columns)
         short = folded.rpartition(".")[2]
@@ -61,10 +72,20 @@ class CatalogIndex:
         folded = ".".join(parts).lower()
         if folded in self.tables:
             return self.tables[folded]
-        candidates = self.short_names.get(parts[-1].lower(), [])
-        if len(candidates) == 1 and len(parts) == 1:
+        if len(parts) != 1:
+            return None
+        candidates = self.short_names.get(folded, [])
+        if len(candidates) == 1:
             return self.tables[candidates[0]]
-        return None
+        preferred = (f"{schema}.{folded}" for schema in self.default_schemas)
+        return next((self.tables[name] for name in preferred if name in candidates), None)
+
+    def resolution(self, table: str) -> str:
+        """How a table name was resolved: ``catalog`` (crawled), ``log`` (created in the log) or ``inferred``."""
+        folded = table.lower()
+        if folded not in self.tables:
+            return "inferred"
+        return "log" if folded in self.from_log else "catalog"
 
     def column_name(self, table: str, column: str) -> str:
         """``column`` as the catalog spells it in ``table`` (unchanged when unknown)."""

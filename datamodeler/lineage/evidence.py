@@ -14,6 +14,8 @@ from .shapes import Shape
 MAX_QUERY_REFS = 10  # fingerprints kept per edge / join: enough to show examples, bounded for big logs
 MAX_SHAPES_KEPT = 10_000  # shapes listed in the model file (see query_stats); the rest are counted
 USAGE_KINDS = ("filter", "group_by", "join", "select")
+SYSTEM_SCHEMAS = frozenset({"information_schema", "pg_catalog", "sys", "system", "duckdb_catalog"})
+_RESOLUTION_RANK = {"catalog": 0, "log": 1, "inferred": 2}
 
 
 @dataclass
@@ -33,6 +35,7 @@ class EvidenceBuilder:
     def __init__(self) -> None:
         self.edges: dict[tuple[str, str, str], list[str]] = {}
         self.transforms: dict[tuple[str, str], str] = {}
+        self.resolutions: dict[tuple[str, str, str], str] = {}  # edges not (yet) seen resolved by the catalog
         self.joins: dict[tuple, JoinStat] = {}
         self.usage: dict[str, Counter] = defaultdict(Counter)
         self.warnings: list[str] = []
@@ -40,12 +43,14 @@ class EvidenceBuilder:
     def add(self, result: StatementLineage, weight: int, reference: str) -> None:
         """One statement's edges, joins and usage, counted ``weight`` times under ``reference``."""
         for edge in result.edges:
+            self._resolve(edge, result.resolutions.get(edge, "catalog"))
             refs = self.edges.setdefault(edge, [])
             if len(refs) < MAX_QUERY_REFS and reference not in refs:
                 refs.append(reference)
         for pair, kind in result.transforms.items():
             known = self.transforms.get(pair)
             self.transforms[pair] = kind if known is None else merge_transforms([known, kind])
+        cast_joins = set(result.cast_joins)
         for left_table, left_columns, right_table, right_columns in result.joins:
             key = (left_table, left_columns, right_table, right_columns)
             stat = self.joins.get(key)
@@ -53,17 +58,25 @@ class EvidenceBuilder:
                 stat = self.joins[key] = JoinStat(left_table=left_table, left_columns=list(left_columns),
                                                   right_table=right_table, right_columns=list(right_columns))
             stat.count += weight
+            if key in cast_joins:
+                stat.cast = True
             if len(stat.queries) < MAX_QUERY_REFS and reference not in stat.queries:
                 stat.queries.append(reference)
         for column, kind in result.usage:
             self.usage[column][kind] += weight
+
+    def _resolve(self, edge: tuple[str, str, str], resolution: str) -> None:
+        """Keep the strongest resolution any statement gave the edge (catalog > log > inferred)."""
+        known = self.resolutions.get(edge, "inferred")
+        self.resolutions[edge] = min(known, resolution, key=_RESOLUTION_RANK.__getitem__)
 
     def cited_shapes(self) -> set[str]:
         """Fingerprints that lineage edges cite (entity roles read those shapes back)."""
         return {reference for refs in self.edges.values() for reference in refs}
 
     def records(self) -> tuple[list[LineageEdge], list[JoinStat], list[ColumnUsage]]:
-        lineage = [LineageEdge(source=s, target=t, kind=k, transform=self.transforms.get((s, t)), queries=refs)
+        lineage = [LineageEdge(source=s, target=t, kind=k, transform=self.transforms.get((s, t)), queries=refs,
+                               resolution=self.resolutions.get((s, t, k), "catalog"))
                    for (s, t, k), refs in sorted(self.edges.items())]
         joins = sorted(self.joins.values(), key=lambda j: (-j.count, j.left_table, j.left_columns, j.right_table))
         usage = [ColumnUsage(column=column, **{k: counts[k] for k in USAGE_KINDS}) for column, counts in sorted(self.usage.items())]
@@ -91,6 +104,7 @@ def query_stats(shapes: Iterable[Shape], results: dict[str, StatementLineage], t
             stats.failures.append(QueryFailure(fingerprint=shape.fingerprint, reason=failure[0], error=failure[1], count=shape.count))
         else:
             stats.parsed += 1
+            _count_unknown_tables(stats, result)
         writes = result is not None and not failure and result.kind not in ("select", "other")
         (kept if writes or shape.fingerprint in keep else rest).append((shape, result, failure))
     rest.sort(key=lambda item: (-item[0].count, item[0].fingerprint))
@@ -106,7 +120,29 @@ def query_stats(shapes: Iterable[Shape], results: dict[str, StatementLineage], t
             tables=_tables_of(result) if result and not failure else [], kind=result.kind if result and not failure else None,
         ))
     stats.failures_by_reason = dict(sorted(stats.failures_by_reason.items()))
+    stats.unknown_tables = dict(sorted(stats.unknown_tables.items()))
     return stats
+
+
+def _count_unknown_tables(stats: QueryStats, result: StatementLineage | None) -> None:
+    """A statement reading user tables the catalog lacks is partial; a warehouse's own system views are not missing."""
+    names = [n for n in result.unknown_tables if n.lower().partition(".")[0] not in SYSTEM_SCHEMAS] if result else []
+    if not names:
+        return
+    stats.partial += 1
+    for name in names:
+        stats.unknown_tables[name] = stats.unknown_tables.get(name, 0) + 1
+
+
+def unknown_tables_line(stats: QueryStats, shown: int = 5) -> str | None:
+    """``12 statements read 4 tables the catalog lacks: legacy.sales_extract, …`` (None when there are none)."""
+    if not stats.unknown_tables:
+        return None
+    names = sorted(stats.unknown_tables, key=lambda n: (-stats.unknown_tables[n], n))
+    listed = ", ".join(names[:shown]) + (", …" if len(names) > shown else "")
+    tables = "table" if len(names) == 1 else "tables"
+    statements = "statement" if stats.partial == 1 else "statements"
+    return f"{stats.partial} {statements} read {len(names)} {tables} the catalog lacks: {listed}"
 
 
 def _tables_of(result: StatementLineage) -> list[str]:

@@ -34,6 +34,10 @@ class StatementLineage:
     created_columns: list[str] | None = None
     failure: tuple[str, str] | None = None  # (reason, one-line error)
     transforms: dict[tuple[str, str], str] = field(default_factory=dict)  # (source, target) -> copy/hash/aggregate/other
+    unknown_tables: list[str] = field(default_factory=list)  # read but not in the catalog: the result is partial
+    resolutions: dict[EdgeRow, str] = field(default_factory=dict)  # edges not resolved by the catalog: log / inferred
+    inferred_columns: dict[str, list[str]] = field(default_factory=dict)  # unknown table -> columns placed on it
+    cast_joins: list[JoinKey] = field(default_factory=list)  # joins (of ``joins``) whose keys were cast or collated
 
 
 class LineageFailure(Exception):
@@ -53,6 +57,7 @@ class _Plan:
     target: exp.Table | None = None
     target_columns: list[str] | None = None
     created_columns: list[str] | None = None
+    expression_names: list[str | None] = field(default_factory=list)  # unnamed outputs: their SQL text
 
 
 class StatementAnalyzer:
@@ -65,7 +70,7 @@ class StatementAnalyzer:
 
     def add_table(self, name: str, columns: list[str]) -> None:
         """Make a table created in the log (CTAS, CREATE TABLE) resolvable by later statements."""
-        self.catalog.add_table(name, columns)
+        self.catalog.add_table(name, columns, from_log=True)
         parts = name.lower().split(".")
         if self.catalog.depth == 2 and len(parts) == 1:
             parts = ["", *parts]
@@ -94,28 +99,59 @@ class StatementAnalyzer:
             return StatementLineage(failure=(exc.reason, str(exc)))
         except OptimizeError as exc:
             return StatementLineage(failure=("unknown_column", _first_line(exc)))
-        except (SqlglotError, RecursionError, ValueError, KeyError, AttributeError, TypeError, IndexError) as exc:
+        except (SqlglotError, RecursionError) as exc:
             return StatementLineage(failure=("unsupported", f"{type(exc).__name__}: {_first_line(exc)}"))
+        except Exception as exc:  # a bug here or in sqlglot: counted, never a traceback
+            return StatementLineage(failure=("internal", f"{type(exc).__name__}: {_first_line(exc)}"))
 
     def _trace(self, plan: _Plan) -> StatementLineage:
         query = plan.query
+        written = _written_names(query)
+        plan.expression_names = _expression_names(query, self.dialect)
         _fold_identifiers(query)
-        self._pin_tables(query)
+        _flatten_join_trees(query)
+        unknown = self._pin_tables(query, written)
+        if unknown:
+            ScopeTracer(self.catalog, unknown).attribute_before_qualify(query)
         query = qualify(query, dialect=self.dialect, schema=self.schema, quote_identifiers=False, identify=False,
-                        validate_qualify_columns=True)
-        facts = ScopeTracer(self.catalog).facts(query)
-        result = StatementLineage(kind=plan.kind, reads=sorted(facts.reads), joins=sorted(facts.joins), usage=sorted(facts.usage))
+                        validate_qualify_columns=not unknown)
+        tracer = ScopeTracer(self.catalog, unknown)
+        facts = tracer.facts(query)
+        result = StatementLineage(kind=plan.kind, reads=sorted(facts.reads), joins=sorted(facts.joins), usage=sorted(facts.usage),
+                                  unknown_tables=sorted(set(unknown.values())),
+                                  inferred_columns={t: sorted(c) for t, c in tracer.inferred_columns.items()},
+                                  cast_joins=sorted(facts.cast_joins & facts.joins))
         if plan.target is not None:
             self._add_target_edges(plan, query, facts.outputs, result)
+            self._record_resolutions(plan, result)
         return result
+
+    def _record_resolutions(self, plan: _Plan, result: StatementLineage) -> None:
+        """Each edge's weakest end: a table the statement creates counts as ``log``, an unknown one as ``inferred``."""
+        creates = plan.kind in ("create_table_as", "create_view") or bool(plan.target_columns)
+        rank = {"catalog": 0, "log": 1, "inferred": 2}
+        for edge in result.edges:
+            ends = [self._resolution_of(edge[0], edge[2] == "table"), self._resolution_of(edge[1], edge[2] == "table")]
+            if ends[1] == "inferred" and creates:
+                ends[1] = "log"
+            weakest = max(ends, key=rank.__getitem__)
+            if weakest != "catalog":
+                result.resolutions[edge] = weakest
+
+    def _resolution_of(self, node: str, is_table: bool) -> str:
+        return self.catalog.resolution(node if is_table else node.rpartition(".")[0])
 
     def _add_target_edges(self, plan: _Plan, query: exp.Expression, outputs: list[list[Traced]], result: StatementLineage) -> None:
         target = self._target_name(plan.target)
-        names = plan.target_columns or self.catalog.columns.get(target.lower()) or list(query.named_selects)
+        selected = list(query.named_selects) if isinstance(query, exp.Query) else []
+        starred = "*" in selected  # a ``*`` over a table of unknown columns: map by name, never by position
+        names = (None if starred else plan.target_columns or self.catalog.columns.get(target.lower())) or _named_outputs(selected, plan)
         result.target = target
-        if plan.kind in ("create_table_as", "create_view") and target.lower() not in self.catalog.tables:
+        if plan.kind in ("create_table_as", "create_view") and target.lower() not in self.catalog.tables and not starred:
             result.created_columns = list(names[: len(outputs)])
         for name, traced in zip(names, outputs):
+            if name == "*":
+                continue
             column = f"{target}.{self.catalog.column_name(target, name)}"
             result.edges.extend((source, column, "direct" if kind == "copy" else "derived") for source, kind in traced)
             result.transforms.update(((source, column), kind) for source, kind in traced)
@@ -126,19 +162,23 @@ class StatementAnalyzer:
         parts = [p for p in (table.catalog, table.db, table.name) if p]
         return self.catalog.resolve_table(parts[-2:]) or ".".join(parts[-2:])
 
-    def _pin_tables(self, query: exp.Expression) -> None:
-        """Point every table reference at its catalog entry; an unknown one stops the statement."""
+    def _pin_tables(self, query: exp.Expression, written: dict[int, str]) -> dict[tuple[str, str], str]:
+        """Point every table reference at its catalog entry; return the unknown ones, ``(db, name)`` -> written name."""
         ctes = {cte.alias_or_name.lower() for cte in query.find_all(exp.CTE)}
+        unknown: dict[tuple[str, str], str] = {}
         for table in query.find_all(exp.Table):
             if not table.name or (not table.db and table.name in ctes) or isinstance(table.this, exp.Func):
                 continue
             resolved = self.catalog.resolve_table([table.db, table.name])
             if resolved is None:
-                raise LineageFailure("unknown_table", f"unknown table {'.'.join(p for p in (table.db, table.name) if p)}")
+                unknown[(table.db, table.name)] = written.get(id(table)) or ".".join(p for p in (table.db, table.name) if p)
+                table.set("catalog", None)
+                continue
             schema, _, _ = resolved.lower().rpartition(".")
             if schema or self.catalog.depth == 2:
                 table.set("db", exp.to_identifier(schema, quoted=True))
             table.set("catalog", None)
+        return unknown
 
 
 def plan_statement(statement: exp.Expression, catalog: CatalogIndex, default_target: str | None = None) -> _Plan:
@@ -155,7 +195,7 @@ def plan_statement(statement: exp.Expression, catalog: CatalogIndex, default_tar
     if isinstance(statement, exp.Insert):
         return _plan_insert(statement)
     if isinstance(statement, exp.Merge):
-        return _plan_merge(statement)
+        return _plan_merge(statement, catalog)
     if isinstance(statement, exp.Update):
         return _plan_update(statement)
     if isinstance(statement, exp.Delete):
@@ -168,7 +208,7 @@ def _plan_create(statement: exp.Create) -> _Plan:
     this = statement.this
     table = this.this if isinstance(this, exp.Schema) else this
     listed = [c.name for c in this.expressions] if isinstance(this, exp.Schema) else None
-    query = statement.expression
+    query = _unwrap(statement.expression)
     if isinstance(query, exp.Query) and isinstance(table, exp.Table):
         return _Plan("create_view" if kind == "VIEW" else "create_table_as", query, table, listed)
     if kind == "TABLE" and isinstance(table, exp.Table) and listed:
@@ -180,7 +220,7 @@ def _plan_insert(statement: exp.Insert) -> _Plan:
     this = statement.this
     table = this.this if isinstance(this, exp.Schema) else this
     listed = [c.name for c in this.expressions] if isinstance(this, exp.Schema) else None
-    query = statement.expression
+    query = _unwrap(statement.expression)
     if not isinstance(query, exp.Query) or not isinstance(table, exp.Table):
         return _Plan("insert_values", None)
     with_ = statement.args.get("with_")
@@ -189,7 +229,13 @@ def _plan_insert(statement: exp.Insert) -> _Plan:
     return _Plan("insert_select", query, table, listed)
 
 
-def _plan_merge(statement: exp.Merge) -> _Plan:
+def _positional_columns(target: exp.Expression, count: int, catalog: CatalogIndex) -> list[str]:
+    """The first ``count`` columns of the target table in catalog order ([] when the catalog lacks it)."""
+    table = catalog.resolve_table([target.db, target.name]) if isinstance(target, exp.Table) else None
+    return (catalog.columns.get(table.lower(), []) if table else [])[:count]
+
+
+def _plan_merge(statement: exp.Merge, catalog: CatalogIndex) -> _Plan:
     """MERGE INTO t USING s ON c WHEN … -> SELECT <assigned values> FROM t JOIN s ON c."""
     target, using = statement.this, statement.args.get("using")
     columns, values = [], []
@@ -200,9 +246,12 @@ def _plan_merge(statement: exp.Merge) -> _Plan:
             for assignment in then.expressions:
                 columns.append(assignment.this.name)
                 values.append(assignment.expression)
-        elif isinstance(then, exp.Insert) and isinstance(then.this, exp.Tuple) and isinstance(then.expression, exp.Tuple):
-            columns.extend(c.name for c in then.this.expressions)
-            values.extend(then.expression.expressions)
+        elif isinstance(then, exp.Insert) and isinstance(then.expression, exp.Tuple):
+            inserted = then.expression.expressions
+            listed = [c.name for c in then.this.expressions] if isinstance(then.this, exp.Tuple) else None
+            names = listed or _positional_columns(target, len(inserted), catalog)  # INSERT VALUES (…) maps by position
+            columns.extend(names)
+            values.extend(inserted[: len(names)])
     select = exp.select(*_aliased(values) or [exp.Literal.number(1)]).from_(target.copy())
     select = select.join(using.copy(), on=statement.args.get("on"))
     return _Plan("merge", select, _bare_table(target), columns)
@@ -213,6 +262,8 @@ def _plan_update(statement: exp.Update) -> _Plan:
     target = statement.this
     columns = [a.this.name for a in statement.expressions]
     select = exp.select(*_aliased([a.expression for a in statement.expressions])).from_(target.copy())
+    if statement.args.get("with_") is not None:
+        select.set("with_", statement.args["with_"].copy())
     from_ = statement.args.get("from_")
     for source in ([from_.this, *from_.expressions] if from_ is not None else []):
         select = select.join(source.copy())
@@ -241,6 +292,76 @@ def _bare_table(table: exp.Expression) -> exp.Table:
     bare = table.copy()
     bare.set("alias", None)
     return bare
+
+
+def _expression_names(query: exp.Expression, dialect: str | None) -> list[str | None]:
+    """The SQL text of each unnamed output (``max(col1)``), as Spark names them; None for named outputs."""
+    while isinstance(query, exp.SetOperation):
+        query = query.this
+    selects = query.selects if isinstance(query, exp.Select) else []
+    return [None if s.output_name else s.sql(dialect=dialect).lower() for s in selects]
+
+
+def _named_outputs(selected: list[str], plan: _Plan) -> list[str]:
+    """Output names, with qualify's ``_col_N`` placeholders replaced by the expression's text."""
+    names = plan.expression_names
+    return [names[i] if i < len(names) and names[i] and name.startswith("_col_") else name for i, name in enumerate(selected)]
+
+
+def _unwrap(query: exp.Expression) -> exp.Expression:
+    """``((SELECT …))`` -> ``SELECT …`` (a parenthesised query without an alias)."""
+    while isinstance(query, exp.Subquery) and not query.alias and isinstance(query.this, exp.Query):
+        query = query.this
+    return query
+
+
+def _flatten_join_trees(query: exp.Expression) -> None:
+    """``FROM ((a JOIN b ON …) JOIN c ON …)`` -> ``FROM a JOIN b ON … JOIN c ON …`` (how PostgreSQL prints views)."""
+    for select in list(query.find_all(exp.Select)):
+        from_, joins = select.args.get("from_"), select.args.get("joins") or []
+        inner: list[exp.Join] = []
+        if from_ is not None and _is_join_tree(from_.this):
+            base, inner = _flattened(from_.this)
+            from_.set("this", base)
+        if inner or any(_is_join_tree(join.this) for join in joins):
+            select.set("joins", [*inner, *_flattened_joins(joins)])
+
+
+def _is_join_tree(node: exp.Expression) -> bool:
+    """A parenthesised join without an alias (a derived table with an alias is a query, not a tree)."""
+    if isinstance(node, exp.Subquery) and not node.alias and isinstance(node.this, (exp.Table, exp.Subquery)):
+        return True
+    return isinstance(node, exp.Table) and bool(node.args.get("joins"))
+
+
+def _flattened(node: exp.Expression) -> tuple[exp.Expression, list[exp.Join]]:
+    own = list(node.args.get("joins") or [])
+    if isinstance(node, exp.Subquery) and _is_join_tree(node):
+        base, inner = _flattened(node.this)
+    elif isinstance(node, exp.Table) and own:
+        base, inner = node, []
+    else:
+        return node, []
+    node.set("joins", None)
+    return base, [*inner, *_flattened_joins(own)]
+
+
+def _flattened_joins(joins: list[exp.Join]) -> list[exp.Join]:
+    """Joins whose right side is itself a parenthesised join tree, spelled out."""
+    out: list[exp.Join] = []
+    for join in joins:
+        if _is_join_tree(join.this):
+            base, inner = _flattened(join.this)
+            join.set("this", base)
+            out.extend([join, *inner])
+        else:
+            out.append(join)
+    return out
+
+
+def _written_names(query: exp.Expression) -> dict[int, str]:
+    """Each table reference's name as written (``schema.table``; quoted parts keep their case), by node id."""
+    return {id(table): ".".join(p for p in (table.db, table.name) if p) for table in query.find_all(exp.Table) if table.name}
 
 
 def _fold_identifiers(query: exp.Expression) -> None:

@@ -183,13 +183,20 @@ def _is_ordinal(tokens: list[Token], index: int, ordinal_clause: bool) -> bool:
 
 
 def _collapse_lists(words: list[tuple[TokenType, str]]) -> list[tuple[TokenType, str]]:
-    """``in (?, ?, ?)`` becomes ``in (?)`` and repeated VALUES rows become one, so list lengths do not split shapes."""
+    """``in (?, ?, ?)`` becomes ``in (?)`` and repeated VALUES rows become one, so list lengths do not split shapes.
+
+    Open parentheses are kept on a stack so each ``)`` finds its ``(`` at once: linear even for deep nesting.
+    """
     out: list[tuple[TokenType, str]] = []
+    opens: list[int] = []
     for word in words:
         out.append(word)
-        if word[0] == TokenType.R_PAREN:
+        if word[0] == TokenType.L_PAREN:
+            opens.append(len(out) - 1)
+        elif word[0] == TokenType.R_PAREN and opens:
+            start = opens.pop()
             _collapse_placeholder_tuple(out)
-            _collapse_repeated_row(out)
+            _collapse_repeated_row(out, start)
     return out
 
 
@@ -208,21 +215,15 @@ def _collapse_placeholder_tuple(out: list[tuple[TokenType, str]]) -> None:
     out.insert(start + 1, first if all(w == first for w in inner[::2]) else (TokenType.PLACEHOLDER, NUMBER_PLACEHOLDER))
 
 
-def _collapse_repeated_row(out: list[tuple[TokenType, str]]) -> None:
-    """``values (?, ?), (?, ?)`` -> ``values (?, ?)``: drop a row equal to the one before it."""
-    depth, start = 0, len(out) - 1
-    while start >= 0:
-        kind = out[start][0]
-        depth += kind == TokenType.R_PAREN
-        depth -= kind == TokenType.L_PAREN
-        if depth == 0:
-            break
-        start -= 1
-    row = out[start:]
-    if start < 1 or out[start - 1][0] != TokenType.COMMA:
+def _collapse_repeated_row(out: list[tuple[TokenType, str]], start: int) -> None:
+    """``values (?, ?), (?, ?)`` -> ``values (?, ?)``: drop the row opened at ``start`` when equal to the one before it."""
+    if start < 1 or out[start - 1][0] != TokenType.COMMA or out[start - 2][0] != TokenType.R_PAREN:
         return
-    previous_start = start - 1 - len(row)
-    if previous_start >= 1 and out[previous_start : start - 1] == row and out[previous_start - 1][0] in (TokenType.VALUES, TokenType.COMMA):
+    length = len(out) - start
+    previous_start = start - 1 - length
+    if previous_start < 1 or out[previous_start][0] != TokenType.L_PAREN or out[previous_start - 1][0] not in (TokenType.VALUES, TokenType.COMMA):
+        return
+    if out[previous_start : start - 1] == out[start:]:
         del out[start - 1 :]
 
 

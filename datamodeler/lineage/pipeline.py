@@ -6,7 +6,7 @@ from collections.abc import Callable, Sequence
 
 from ..model import Table
 from .catalog import CatalogIndex
-from .evidence import EvidenceBuilder, LineageEvidence, query_stats
+from .evidence import EvidenceBuilder, LineageEvidence, query_stats, unknown_tables_line
 from .extract import StatementAnalyzer
 from .runner import analyze_one, analyze_shapes
 from .shapes import ShapeCollector
@@ -15,7 +15,7 @@ from .shapes import ShapeCollector
 def build_lineage(tables: Sequence[Table], collector: ShapeCollector, dialect: str | None, *, workers: int = 0,
                   timeout_s: float = 10.0, on_done: Callable[[int], None] | None = None) -> LineageEvidence:
     """Lineage, joins, usage and query statistics from the catalog's views and the collected log shapes."""
-    catalog = CatalogIndex.from_tables(tables)
+    catalog = CatalogIndex.from_tables(tables, dialect)
     builder = EvidenceBuilder()
     _add_views(tables, catalog, dialect, timeout_s, builder)
     items = [(s.fingerprint, s.sql) for s in collector.shapes.values() if s.failure is None]
@@ -26,6 +26,8 @@ def build_lineage(tables: Sequence[Table], collector: ShapeCollector, dialect: s
             builder.add(result, shape.count, shape.fingerprint)
     lineage, joins, usage = builder.records()
     stats = query_stats(collector.shapes.values(), results, collector.total, keep=builder.cited_shapes())
+    if (line := unknown_tables_line(stats)) is not None:
+        builder.warnings.append(f"{line} (lineage through them is inferred from the statements; widen the crawl to resolve it)")
     return LineageEvidence(queries=stats, lineage=lineage, joins=joins, usage=usage, warnings=builder.warnings)
 
 

@@ -1,7 +1,7 @@
 """Analyse many statement shapes: each parsed once, under a time limit, on every core when it pays off.
 
-Tables that CTAS / CREATE TABLE statements in the log create are fed back, and statements that failed
-only because such a table was unknown are analysed again (a few rounds, for chains of CTAS).
+Tables that CTAS / CREATE TABLE statements in the log create are fed back, and statements that read such a
+table before it was known (resolved best-effort, columns inferred) are analysed again (a few rounds, for chains).
 """
 
 from __future__ import annotations
@@ -10,6 +10,7 @@ import multiprocessing
 import os
 import signal
 import threading
+import time
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
@@ -57,6 +58,8 @@ def analyze_one(analyzer: StatementAnalyzer, sql: str, timeout_s: float, default
         return StatementLineage(failure=("timeout", f"analysis took longer than {timeout_s:g}s"))
     except RecursionError:
         return StatementLineage(failure=("too_large", "statement nested too deeply"))
+    except Exception as exc:  # a bug in parsing or tracing: one counted failure, the scan goes on
+        return StatementLineage(failure=("internal", f"{type(exc).__name__}: {str(exc)[:200]}"))
 
 
 def analyze_shapes(items: Sequence[Item], catalog: CatalogIndex, dialect: str | None, *, workers: int = 0,
@@ -68,9 +71,10 @@ def analyze_shapes(items: Sequence[Item], catalog: CatalogIndex, dialect: str | 
     for _ in range(MAX_ROUNDS):
         for fingerprint, result in _run_round(pending, catalog, dialect, workers, timeout_s, on_done):
             results[fingerprint] = result
-        if not _learn_created_tables(results.values(), catalog):
+        learned = _learn_created_tables(results.values(), catalog)
+        if not learned and not _learn_inferred_columns(results.values(), catalog):
             break
-        pending = [item for item in items if _failed_on_unknown_table(results[item[0]])]
+        pending = [item for item in items if results[item[0]].unknown_tables]
         if not pending:
             break
     return results
@@ -97,6 +101,7 @@ def _run_parallel(items: Sequence[Item], catalog: CatalogIndex, dialect: str | N
     _start_forkserver_deaf_to_ctrl_c(context)
     pool = ProcessPoolExecutor(workers, mp_context=context, initializer=_start_worker, initargs=(catalog, dialect, timeout_s))
     try:
+        _start_workers_deaf_to_ctrl_c(pool, workers)
         for chunk_results in pool.map(_analyze_chunk, chunks):
             yield from chunk_results
             if on_done:
@@ -110,6 +115,27 @@ def _run_parallel(items: Sequence[Item], catalog: CatalogIndex, dialect: str | N
 
 
 _WORKER: dict[str, object] = {}
+
+
+def _start_workers_deaf_to_ctrl_c(pool: ProcessPoolExecutor, workers: int) -> None:
+    """Start every worker with Ctrl-C held back in this process: an interrupt while a worker still reads its start-up
+    state from us would make it print a traceback (its semaphores gone). The interrupt is raised right after."""
+    if threading.current_thread() is not threading.main_thread():
+        list(pool.map(_ready, range(workers)))
+        return
+    held: list[int] = []
+    previous = signal.signal(signal.SIGINT, lambda signum, frame: held.append(signum))
+    try:
+        list(pool.map(_ready, range(workers)))
+    finally:
+        signal.signal(signal.SIGINT, previous)
+    if held:
+        raise KeyboardInterrupt
+
+
+def _ready(_: int) -> bool:
+    time.sleep(0.05)  # long enough for each worker to take one
+    return True
 
 
 def _start_forkserver_deaf_to_ctrl_c(context: multiprocessing.context.BaseContext) -> None:
@@ -140,15 +166,32 @@ def _analyze_chunk(chunk: list[Item]) -> list[tuple[str, StatementLineage]]:
     return [(fingerprint, analyze_one(analyzer, sql, timeout_s)) for fingerprint, sql in chunk]  # type: ignore[arg-type]
 
 
-def _learn_created_tables(results: object, catalog: CatalogIndex) -> bool:
-    """Add tables created in the log to the catalog; True when any was new."""
-    learned = False
+def _learn_created_tables(results: object, catalog: CatalogIndex) -> set[str]:
+    """Add tables created in the log to the catalog; the folded names of the new ones."""
+    learned: set[str] = set()
     for result in results:  # type: ignore[attr-defined]
         if result.target and result.created_columns and result.target.lower() not in catalog.tables:
-            catalog.add_table(result.target, result.created_columns)
-            learned = True
+            catalog.add_table(result.target, result.created_columns, from_log=True)
+            learned.add(result.target.lower())
     return learned
 
 
-def _failed_on_unknown_table(result: StatementLineage) -> bool:
-    return bool(result.failure and result.failure[0] == "unknown_table")
+def _learn_inferred_columns(results: object, catalog: CatalogIndex) -> bool:
+    """Pool the columns statements placed on tables the catalog lacks; True when the pool grew.
+
+    With them, a later round can place an unqualified column read from two unknown tables on the one
+    that other statements show holds it.
+    """
+    grew = False
+    for result in results:  # type: ignore[attr-defined]
+        for table, columns in result.inferred_columns.items():
+            known = catalog.inferred_columns.setdefault(table, set())
+            if not known.issuperset(columns):
+                known.update(columns)
+                grew = True
+    return grew
+
+
+def _reads_learned_table(result: StatementLineage, catalog: CatalogIndex) -> bool:
+    """A statement resolved best-effort against a table the log has since defined: analyse it again."""
+    return any(catalog.resolve_table(name.split(".")) for name in result.unknown_tables)

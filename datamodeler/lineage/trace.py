@@ -39,15 +39,19 @@ class ScopeFacts:
     joins: set[JoinKey] = field(default_factory=set)
     usage: set[tuple[str, str]] = field(default_factory=set)
     reads: set[str] = field(default_factory=set)
+    cast_joins: set[JoinKey] = field(default_factory=set)  # joins whose keys were cast or collated
 
 
 class ScopeTracer:
     """Traces columns of one qualified query; results are memoised per (scope, output column)."""
 
-    def __init__(self, catalog: CatalogIndex):
+    def __init__(self, catalog: CatalogIndex, unknown: dict[tuple[str, str], str] | None = None):
         self.catalog = catalog
+        self.unknown = unknown or {}  # (db, name) as folded in the statement -> written name, for tables the catalog lacks
+        self.inferred_columns: dict[str, set[str]] = {}  # unknown table -> columns this statement shows it has
         self._memo: dict[tuple[int, str], list[Traced]] = {}
         self._subquery_scopes: dict[int, Scope] = {}
+        self._cast_pairs: set[tuple[str, str, str, str]] = set()
 
     def facts(self, query: exp.Expression) -> ScopeFacts:
         root = build_scope(query)
@@ -58,6 +62,8 @@ class ScopeTracer:
         for scope in scopes:
             for child in scope.subquery_scopes:
                 self._subquery_scopes[id(child.expression)] = child
+            if self.unknown:
+                self._attribute_unqualified(scope)
         for scope in scopes:
             for source in scope.sources.values():
                 if isinstance(source, exp.Table) and (name := self.table_name(source)):
@@ -65,14 +71,60 @@ class ScopeTracer:
             if isinstance(scope.expression, exp.Select):
                 self._collect_predicates(scope, facts)
         facts.outputs = [self.trace_output(root, index) for index in range(len(_named_selects(root)))]
+        for scope in scopes:  # every column placed on an unknown table, also those only filtered or joined on
+            for column in scope.columns:
+                if column.table:
+                    self.trace_column(scope, column)
         for traced in facts.outputs:
             facts.usage.update((node, "select") for node, _ in traced)
+        if self.unknown:  # joins and usage describe catalog tables only (relationships are inferred between those)
+            facts.usage = {(node, kind) for node, kind in facts.usage if self._known(node.rpartition(".")[0])}
+            facts.joins = {join for join in facts.joins if self._known(join[0]) and self._known(join[2])}
         return facts
+
+    def _known(self, table: str) -> bool:
+        return table.lower() in self.catalog.tables
 
     # -- lineage -----------------------------------------------------------------------------
 
     def table_name(self, table: exp.Table) -> str | None:
-        return self.catalog.resolve_table([table.db, table.name])
+        return self.catalog.resolve_table([table.db, table.name]) or self.unknown.get((table.db, table.name))
+
+    def _is_unknown(self, table: exp.Table) -> bool:
+        return (table.db, table.name) in self.unknown and self.catalog.resolve_table([table.db, table.name]) is None
+
+    def _is_opaque(self, source: exp.Table | Scope) -> bool:
+        """A source whose columns are not known: an unknown table, or a query selecting ``*`` from one."""
+        if isinstance(source, exp.Table):
+            return self._is_unknown(source)
+        return isinstance(source, Scope) and any(_is_star(s) for s in _selects(source))
+
+    def _attribute_unqualified(self, scope: Scope) -> None:
+        """Columns no known source holds go to the scope's one source of unknown columns (none when ambiguous)."""
+        selected = {alias: source for alias, (_, source) in scope.selected_sources.items()}
+        opaque = [alias for alias, source in selected.items() if self._is_opaque(source)]
+        if not opaque:
+            return
+        for column in scope.columns:
+            if column.table or isinstance(column.this, exp.Star):
+                continue
+            if any(self._may_hold(source, column.name) for alias, source in selected.items() if alias not in opaque):
+                continue
+            owners = opaque if len(opaque) == 1 else [a for a in opaque if self._seen_in_log(selected[a], column.name)]
+            if len(owners) == 1:
+                column.set("table", exp.to_identifier(owners[0]))
+
+    def _seen_in_log(self, source: exp.Table | Scope, name: str) -> bool:
+        """Other statements of the log placed ``name`` on this unknown table unambiguously."""
+        table = self.table_name(source) if isinstance(source, exp.Table) else None
+        return bool(table) and name in self.catalog.inferred_columns.get(table.lower(), ())
+
+    def attribute_before_qualify(self, query: exp.Expression) -> None:
+        """Place unqualified columns on tables of unknown columns first, so that qualify does not bail out on them."""
+        root = build_scope(query)
+        for scope in root.traverse() if root is not None else []:
+            self._attribute_unqualified(scope)
+
 
     def trace_output(self, scope: Scope, index: int) -> list[Traced]:
         """Where output column ``index`` of ``scope`` comes from."""
@@ -91,8 +143,12 @@ class ScopeTracer:
         return self.trace_expression(scope, selects[index])
 
     def trace_named_output(self, scope: Scope, name: str) -> list[Traced]:
+        if not isinstance(scope.expression, (exp.Select, exp.SetOperation)):
+            return self._trace_table_function(scope, name)
         names = _named_selects(scope)
-        return self.trace_output(scope, names.index(name)) if name in names else []
+        if name in names:
+            return self.trace_output(scope, names.index(name))
+        return self._trace_through_star(scope, name) if self.unknown else []
 
     def trace_expression(self, scope: Scope, expression: exp.Expression) -> list[Traced]:
         """The catalog columns an expression reads; direct only for a bare (possibly aliased) column."""
@@ -111,12 +167,44 @@ class ScopeTracer:
 
     def trace_column(self, scope: Scope, column: exp.Column) -> list[Traced]:
         source = _source_of(scope, column.table)
+        if isinstance(source, exp.Table) and isinstance(source.this, exp.Func):  # generate_series(…) AS d(day)
+            return [(node, "other") for node, _ in self.trace_expression(scope, source.this)]
         if isinstance(source, exp.Table):
             table = self.table_name(source)
+            if table and self.unknown and self._is_unknown(source):
+                self.inferred_columns.setdefault(table.lower(), set()).add(column.name)
             return [(f"{table}.{self.catalog.column_name(table, column.name)}", "copy")] if table else []
         if isinstance(source, Scope):
             return self.trace_named_output(source, column.name)
         return []
+
+    def _trace_table_function(self, scope: Scope, name: str) -> list[Traced]:
+        """UNNEST(…), LATERAL (…), VALUES: a lateral query's own output, else what the function's arguments read."""
+        lateral = [source for source in scope.sources.values() if isinstance(source, Scope)]
+        if isinstance(scope.expression, exp.Lateral) and lateral:
+            return _dedupe([t for child in lateral for t in self.trace_named_output(child, name)])
+        return _dedupe([(node, "other") for column in _own_columns(scope.expression) for node, _ in self.trace_column(scope, column)])
+
+    def _trace_through_star(self, scope: Scope, name: str) -> list[Traced]:
+        """``name`` read from a query that selects ``*`` over a source of unknown columns (only when unambiguous)."""
+        aliases: list[str] = []
+        for select in _selects(scope):
+            if isinstance(select, exp.Star):
+                aliases.extend(scope.selected_sources)
+            elif isinstance(select, exp.Column) and isinstance(select.this, exp.Star) and select.table in scope.sources:
+                aliases.append(select.table)
+        candidates = [a for a in dict.fromkeys(aliases) if self._may_hold(scope.sources[a], name)]
+        if len(candidates) != 1:
+            return []
+        return self.trace_column(scope, exp.column(name, table=candidates[0]))
+
+    def _may_hold(self, source: exp.Table | Scope, name: str) -> bool:
+        if self._is_opaque(source):
+            return True
+        if isinstance(source, exp.Table):
+            table = self.table_name(source)
+            return bool(table) and name.lower() in (c.lower() for c in self.catalog.columns.get(table.lower(), []))
+        return name in _named_selects(source)
 
     # -- joins and usage ---------------------------------------------------------------------
 
@@ -132,7 +220,10 @@ class ScopeTracer:
                 if not self._add_join_pair(scope, conjunct, pairs):
                     self._add_usage(scope, conjunct, "filter", facts)
         for key, columns in pairs.items():
-            facts.joins.add(_canonical_join(key[1], key[3], columns))
+            join = _canonical_join(key[1], key[3], columns)
+            facts.joins.add(join)
+            if key in self._cast_pairs:
+                facts.cast_joins.add(join)
             for left, right in columns:
                 facts.usage.update({(f"{key[1]}.{left}", "join"), (f"{key[3]}.{right}", "join")})
         having = select.args.get("having")
@@ -149,7 +240,7 @@ class ScopeTracer:
             conjunct = conjunct.unnest()
         if not isinstance(conjunct, exp.EQ):
             return False
-        left, right = conjunct.this, conjunct.expression
+        (left, left_wrapped), (right, right_wrapped) = _key_column(conjunct.this), _key_column(conjunct.expression)
         if not (isinstance(left, exp.Column) and isinstance(right, exp.Column)) or not left.table or left.table == right.table:
             return False
         left_base, right_base = self._single_base(scope, left), self._single_base(scope, right)
@@ -159,6 +250,8 @@ class ScopeTracer:
         left_table, _, left_column = left_node.rpartition(".")
         right_table, _, right_column = right_node.rpartition(".")
         pairs.setdefault((left_alias, left_table, right_alias, right_table), []).append((left_column, right_column))
+        if left_wrapped or right_wrapped:
+            self._cast_pairs.add((left_alias, left_table, right_alias, right_table))
         return True
 
     def _single_base(self, scope: Scope, column: exp.Column) -> str | None:
@@ -168,6 +261,18 @@ class ScopeTracer:
     def _add_usage(self, scope: Scope, expression: exp.Expression, kind: str, facts: ScopeFacts) -> None:
         for column in _own_columns(expression):
             facts.usage.update((node, kind) for node, _ in self.trace_column(scope, column))
+
+
+_KEY_WRAPPERS = (exp.Paren, exp.Cast, exp.TryCast, exp.Collate)  # lower()/trim() change what matches: not keys
+
+
+def _key_column(expression: exp.Expression) -> tuple[exp.Expression, bool]:
+    """The column under casts, COLLATE and parentheses, and whether any was not a parenthesis."""
+    wrapped = False
+    while isinstance(expression, _KEY_WRAPPERS) and isinstance(expression.this, exp.Expression):
+        wrapped = wrapped or not isinstance(expression, exp.Paren)
+        expression = expression.this
+    return expression, wrapped
 
 
 def _canonical_join(left_table: str, right_table: str, columns: list[tuple[str, str]]) -> JoinKey:
@@ -181,6 +286,14 @@ def _canonical_join(left_table: str, right_table: str, columns: list[tuple[str, 
         left = (left[0], tuple(p[0] for p in pairs))
         right = (right[0], tuple(p[1] for p in pairs))
     return (left[0], left[1], right[0], right[1])
+
+
+def _selects(scope: Scope) -> list[exp.Expression]:
+    return scope.expression.selects if isinstance(scope.expression, exp.Select) else []
+
+
+def _is_star(select: exp.Expression) -> bool:
+    return isinstance(select, exp.Star) or (isinstance(select, exp.Column) and isinstance(select.this, exp.Star))
 
 
 def _named_selects(scope: Scope) -> list[str]:

@@ -86,15 +86,21 @@ def _read_file(path: Path, mapping: Mapping[str, str] | None) -> Iterator[Logged
     suffix = log_suffix(path)
     reader = READERS.get(suffix, sqlfile.read)  # unknown suffix: treat as SQL text
     try:
+        _refuse_binary(path)
         with _open_text(path) as stream:
             yield from reader(path, stream, layouts=LAYOUTS, mapping=mapping)
-    except UnicodeDecodeError as exc:
-        raise QueryLogError(f"{path}: not UTF-8 text ({exc.reason} at byte {exc.start})") from None
     except (OSError, EOFError) as exc:
         raise QueryLogError(f"cannot read query log {path}: {exc}") from None
 
 
+def _refuse_binary(path: Path) -> None:
+    """A file with NUL bytes is no text log (one bad byte in a text log only fails its statement)."""
+    with (gzip.open(path, "rb") if path.suffix.lower() == ".gz" else open(path, "rb")) as raw:
+        if b"\x00" in raw.read(8192):
+            raise QueryLogError(f"{path}: not a text file (it holds NUL bytes)")
+
+
 def _open_text(path: Path) -> TextIO:
     if path.suffix.lower() == ".gz":
-        return io.TextIOWrapper(gzip.open(path, "rb"), encoding="utf-8-sig", newline="")
-    return open(path, encoding="utf-8-sig", newline="")
+        return io.TextIOWrapper(gzip.open(path, "rb"), encoding="utf-8-sig", errors="surrogateescape", newline="")
+    return open(path, encoding="utf-8-sig", errors="surrogateescape", newline="")  # bad bytes fail their statement only

@@ -1,6 +1,9 @@
 """``.sql`` logs: statements separated by ``;``, split by a streaming scanner that skips quotes and comments.
 
 Semicolons inside '…', "…", `…`, $tag$…$tag$ (PostgreSQL dollar quoting), -- and /* */ comments do not split.
+The file is read in pieces of at most 64 KiB (a log may be one line), and a statement keeps at most
+``MAX_SPLIT_CHARS`` characters: past that only its end is looked for, so memory is bounded by the cap, not the file
+(the statement is then reported as too large by the shape collector).
 """
 
 from __future__ import annotations
@@ -15,11 +18,13 @@ from ..sources.base import LoggedQuery
 _SPECIAL = re.compile(r"--|/\*|'|\"|`|\$[A-Za-z_][A-Za-z_0-9]*\$|\$\$|;")
 _CLOSERS = {"'": re.compile(r"'"), '"': re.compile(r'"'), "`": re.compile(r"`"), "--": re.compile(r"\n")}
 _BLOCK_COMMENT = re.compile(r"/\*|\*/")
+MAX_SPLIT_CHARS = 4_000_000  # kept of one statement; above any sane max_statement_chars, so it still counts as too_large
+READ_CHARS = 1 << 16
 
 
 def read(path: Path, stream: TextIO, **_: object) -> Iterator[LoggedQuery]:
     """Every non-empty statement of a ``.sql`` file."""
-    for statement in split_statements(stream):
+    for statement in split_statements(iter(lambda: stream.readline(READ_CHARS), "")):
         yield LoggedQuery(text=statement)
 
 
@@ -34,7 +39,9 @@ def split_statements(lines: Iterable[str]) -> Iterator[str]:
 class _Splitter:
     """Carries the scanning state across lines: the open quote or comment, the statement so far."""
 
-    def __init__(self) -> None:
+    def __init__(self, max_chars: int = MAX_SPLIT_CHARS) -> None:
+        self.max_chars = max_chars
+        self.size = 0  # characters in ``buffer``
         self.buffer: list[str] = []
         self.closer: re.Pattern[str] | None = None  # what ends the open quote/comment
         self.comment_depth = 0
@@ -49,9 +56,9 @@ class _Splitter:
             if self.closer is not None:
                 found = self.closer.search(text, position)
                 if found is None:
-                    self.buffer.append(text[position:])
+                    self._keep(text[position:])
                     return
-                self.buffer.append(text[position : found.end()])
+                self._keep(text[position : found.end()])
                 position, self.closer = found.end(), None
                 continue
             found = _SPECIAL.search(text, position)
@@ -65,9 +72,9 @@ class _Splitter:
                 yield from self._emit()
             elif token == "/*":
                 self.comment_depth = 1
-                self.buffer.append(token)
+                self._keep(token)
             else:
-                self.buffer.append(token)
+                self._keep(token)
                 self.has_code = self.has_code or token != "--"
                 self.closer = _CLOSERS.get(token) or re.compile(re.escape(token))
 
@@ -77,20 +84,27 @@ class _Splitter:
     def _skip_block_comment(self, text: str, position: int) -> int:
         found = _BLOCK_COMMENT.search(text, position)
         if found is None:
-            self.buffer.append(text[position:])
+            self._keep(text[position:])
             return len(text)
         self.comment_depth += 1 if found.group() == "/*" else -1
-        self.buffer.append(text[position : found.end()])
+        self._keep(text[position : found.end()])
         return found.end()
+
+    def _keep(self, piece: str) -> None:
+        """Add to the statement, up to the cap (one character past it, so the statement reads as too large)."""
+        room = self.max_chars + 1 - self.size
+        if room > 0:
+            self.buffer.append(piece[:room])
+            self.size += min(len(piece), room)
 
     def _code(self, piece: str) -> None:
         if piece:
-            self.buffer.append(piece)
+            self._keep(piece)
             self.has_code = self.has_code or not piece.isspace()
 
     def _emit(self) -> Iterator[str]:
         statement = "".join(self.buffer).strip()
         has_code = self.has_code
-        self.buffer, self.has_code = [], False
+        self.buffer, self.has_code, self.size = [], False, 0
         if statement and has_code:
             yield statement
