@@ -44,6 +44,7 @@ finance sales marketing operations admin analytics data desk office unit
 """Words that make a capitalised value an organisation, not a person (``Data Platform``, ``Acme Inc``)."""
 
 VALUE_SHARE = 0.8  # share of sampled values that must look personal for a column to be classified by values
+COVERED_SHARE = 0.7  # share of a value that personal spans must cover for the value to be of their kind
 FREE_TEXT_SHARE = 0.1  # share of values that must contain personal spans for a text column to be free_text
 
 
@@ -193,19 +194,25 @@ def is_person_name(value: str) -> bool:
     return not any(word.lower().strip(".") in ORGANISATION_WORDS for word in text.split())
 
 
-def value_kind(value: str) -> str | None:
-    """The PII class of a whole value: personal spans cover most of it, or it is a bare phone/card number."""
+def value_kind(value: str, bare_numbers: bool = True) -> str | None:
+    """The PII class of a whole value: personal spans cover most of it, or it is a bare phone/card number.
+
+    ``bare_numbers=False`` leaves digit-only values to the column's classification: one ``2023000123`` may be a
+    phone or an order number, and only the spread of a column's sampled values tells which.
+    """
     text = str(value).strip()
-    if not text or _DATE.match(text) and not re.search(r"[A-Za-z@]", text[:10]):
+    if not text:
         return None
     digits = text.lstrip("+")
     if digits.isdigit():
+        if not bare_numbers and not text.startswith("+"):
+            return None
         if card_digits_valid(digits) and len(digits) >= 15:
             return "payment_card"
         return "phone" if phone_digits_valid(digits, formatted=text.startswith("+")) else None
     spans = find_spans(text)
     covered = sum(s.end - s.start for s in spans)
-    if not spans or covered < 0.5 * len(text.replace(" ", "")):
+    if not spans or covered < COVERED_SHARE * len(text.replace(" ", "")):
         return None
     kinds = Counter(s.kind for s in spans if s.kind != "name")  # "Ann Lee <ann@x.io>" is an e-mail value
     kind = kinds.most_common(1)[0][0] if kinds else "name"

@@ -191,8 +191,8 @@ def _budget_note(left_out: list[Table], total: int, budget: Budget) -> str:
 def _classify_pii(tables: list[Table]) -> None:
     for table in tables:
         for column in table.columns:
-            if column.pii is None:
-                column.pii = classify_column(column.name, column.type, _value_examples(column))
+            if column.pii is None and not (column.profile and _wants_value_sample(column)):
+                column.pii = classify_column(column.name, column.type, _value_examples(column))  # sampled ones are decided
             if column.pii and column.profile is not None:
                 column.profile.min = column.profile.max = None  # keep personal values out of the model file
                 column.profile.top_values = None
@@ -226,12 +226,18 @@ def classify_pii_by_values(source: ExecutingSource, table: Table, sample_rows: i
             column.pii = classify_column(column.name, column.type)
     candidates = [c for c in table.columns if c.pii is None and _wants_value_sample(c)]
     timeout = budget.timeout()
-    if not candidates or timeout is None:
+    if not candidates:
+        return None
+    if timeout is None:
+        for column in candidates:
+            column.pii = classify_column(column.name, column.type, _value_examples(column))
         return None
     query = build_value_sample_query(table, candidates, source.dialect, sample_rows)
     try:
         result = source.execute(query.sql(dialect=source.dialect), timeout_s=timeout, max_rows=PII_SAMPLE_ROWS)
-    except Exception as exc:  # noqa: BLE001 - a failed statement is a note; min/max still classify below
+    except Exception as exc:  # noqa: BLE001 - a failed statement is a note; min/max classify the columns then
+        for column in candidates:
+            column.pii = classify_column(column.name, column.type, _value_examples(column))
         return f"profile: PII sample of {table.name} skipped ({_short_error(exc)})"
     for i, column in enumerate(candidates):
         values = [str(row[i]) for row in result.rows if row[i] is not None] + _value_examples(column)

@@ -101,7 +101,7 @@ def safe_values(column: Column, values: list[str | None]) -> list[str]:
         if value is None:
             continue
         text = str(value)
-        if value_kind(text) is not None:
+        if value_kind(text, bare_numbers=False) is not None:
             return []  # one personal-looking value makes the column suspect: send none of them
         kept.append(shorten(text, MAX_VALUE_CHARS))
     return kept
@@ -115,12 +115,12 @@ def shorten(text: str, limit: int) -> str:
 def scrub(value: Any) -> Any:
     """``value`` with personal data replaced by placeholders, in every string of nested dicts and lists.
 
-    A string that is personal as a whole (``4155550199``, ``Ann Lee <ann@x.io>``) becomes one placeholder; in
-    longer text each span does (``call <phone> after 5pm``). Keys, numbers and booleans pass as they are.
+    ``Owner: Ann Lee (ann@x.io), call 415-555-0199`` -> ``Owner: <name> (<email>), call <phone>``. Keys, numbers
+    and booleans pass as they are, and so do bare digit strings: whether a column of them holds phones is the
+    profile's call (``pii.classify_values``), and a PII column sends no values at all (``profile_facts``).
     """
     if isinstance(value, str):
-        kind = value_kind(value)
-        return f"<{kind}>" if kind is not None else scrub_text(value)
+        return scrub_text(value)
     if isinstance(value, dict):
         return {key: scrub(item) for key, item in value.items()}
     if isinstance(value, (list, tuple)):
