@@ -37,6 +37,9 @@ buyer requester reporter recipient sender driver supervisor employee customer me
 physician nurse teacher instructor student advisor consultant handler officer signatory witness by
 """.split())
 """Name tokens of columns that may hold people's names (``account_manager``, ``created_by``, ``sales_rep``)."""
+INTRODUCERS = PERSON_ROLE_WORDS | {"attn", "attention", "signed", "named", "mr", "mrs", "ms", "miss", "dr", "prof", "dear", "hi",
+                                   "hello", "from", "to", "cc", "ask", "call", "email", "mail"}
+"""Words that come before a person's name but are not part of it."""
 ORGANISATION_WORDS = frozenset("""
 team group department inc ltd llc gmbh corp co company platform service services system systems support engineering
 finance sales marketing operations admin analytics data desk office unit
@@ -132,11 +135,13 @@ _DETECTORS: tuple[tuple[str, re.Pattern[str], Callable[[str], bool]], ...] = (
     ("ip_address", re.compile(r"(?<![\w.])(?:\d{1,3}\.){3}\d{1,3}(?::\d{1,5})?(?![\w.])"), ipv4_valid),
     ("national_id", re.compile(r"(?<![\w-])(?!000|666|9\d\d)\d{3}-(?!00)\d{2}-(?!0000)\d{4}(?![\w-])"), lambda s: True),
     ("national_id", re.compile(r"(?<![\w-])[1-79]\d{2}-\d{3}-\d{3}(?![\w-])"), lambda s: luhn_valid(re.sub(r"\D", "", s))),
-    ("payment_card", re.compile(r"(?<![\w-])\d(?:[ -]?\d){12,18}(?![\w-])"), lambda s: card_digits_valid(re.sub(r"\D", "", s))),
+    ("payment_card", re.compile(r"(?<![\w-])(?:\d{13,19}|\d{4}(?:[ -]\d{4}){2}[ -]\d{1,4}(?:[ -]\d{3})?|\d{4}[ -]\d{6}[ -]\d{4,5})"
+                                r"(?![\w-]|[ -]\d)"), lambda s: card_digits_valid(re.sub(r"\D", "", s))),
     ("phone", re.compile(r"(?<![\w+])\+\d{1,3}(?:[ .-]?\(?\d{1,5}\)?){2,6}(?![\w-])"), lambda s: _formatted_phone(s)),
     ("phone", re.compile(r"(?<![\w+-])(?:1[ .-]?)?(?:\(\d{3}\) ?|\d{3}[ .-])\d{3}[ .-]\d{4}(?![\w-])"), lambda s: _formatted_phone(s)),
     ("phone", re.compile(r"(?<![\w+-])0\d{1,4}(?:[ -]\d{2,8}){1,4}(?![\w-])"), lambda s: _formatted_phone(s) and len(re.sub(r"\D", "", s)) >= 10),
 )
+_DISPLAY_FORM = re.compile(rf"[^<>@\n]{{0,80}}<\s*{_EMAIL}\s*>")  # "Any Name <e-mail>", as mail headers write it
 _PHONE_CONTEXT = re.compile(r"(?i)\b(?:phone|tel|mobile|cell|call|fax|sms|whatsapp|ph)\b\W{0,3}(\+?\d[\d .-]{6,17}\d)(?![\w-])")
 _DISPLAY_NAME = re.compile(rf"({_PERSON})\s*[<(\[]\s*{_EMAIL}")
 _INTRODUCED_NAME = re.compile(rf"(?:\b(?:Mr|Mrs|Ms|Miss|Dr|Prof)\.?\s+|(?i:\b(?:owner|contact|manager|rep|agent|author|assignee|"
@@ -156,8 +161,21 @@ def find_spans(text: str) -> list[Span]:
         if phone_digits_valid(re.sub(r"\D", "", match.group(1)), formatted=True) and not _DATE.match(match.group(1)):
             found.append(Span(match.start(1), match.end(1), "phone"))
     for pattern in (_DISPLAY_NAME, _INTRODUCED_NAME):
-        found.extend(Span(m.start(1), m.end(1), "name") for m in pattern.finditer(text) if is_person_name(m.group(1)))
+        for match in pattern.finditer(text):
+            start = match.start(1) + _introducer_length(match.group(1))
+            if is_person_name(text[start:match.end(1)]):
+                found.append(Span(start, match.end(1), "name"))
     return _without_overlaps(found)
+
+
+def _introducer_length(words: str) -> int:
+    """Characters of leading role words (``Contact Bob Stone <bob@x.io>`` names Bob Stone)."""
+    length = 0
+    for word in re.findall(r"\S+\s*", words):
+        if word.strip().lower().rstrip(".:") not in INTRODUCERS:
+            break
+        length += len(word)
+    return length
 
 
 def _without_overlaps(spans: list[Span]) -> list[Span]:
@@ -210,6 +228,8 @@ def value_kind(value: str, bare_numbers: bool = True) -> str | None:
         if card_digits_valid(digits) and len(digits) >= 15:
             return "payment_card"
         return "phone" if phone_digits_valid(digits, formatted=text.startswith("+")) else None
+    if _DISPLAY_FORM.fullmatch(text):
+        return "email"
     spans = find_spans(text)
     covered = sum(s.end - s.start for s in spans)
     if not spans or covered < COVERED_SHARE * len(text.replace(" ", "")):
