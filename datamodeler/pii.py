@@ -251,8 +251,12 @@ def classify_values(values: Iterable[str], column_name: str = "") -> str | None:
         return kind if kind != "phone" or _spread_out(present) else None
     if is_person_role(column_name) and sum(is_person_name(v) for v in present) >= VALUE_SHARE * len(present):
         return "name"
-    with_spans = sum(bool(find_spans(v)) for v in present if len(v) > 20)
-    return "free_text" if with_spans and with_spans >= FREE_TEXT_SHARE * len(present) else None
+    spans = [find_spans(v) for v in present if len(v) > 20]
+    with_spans = sum(bool(found) for found in spans)
+    if not with_spans or with_spans < FREE_TEXT_SHARE * len(present):
+        return None
+    only_names = all(span.kind == "name" for found in spans for span in found)
+    return "name" if only_names else "free_text"  # "Dr. Diana Rath", "Mr. Cristian Halvorson II"
 
 
 def _spread_out(values: list[str]) -> bool:

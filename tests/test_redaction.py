@@ -258,3 +258,32 @@ def test_ordinary_values_still_reach_the_llm(seeded_run):
     text = "\n".join(request_texts(server))
     assert "Small Business" in text and "2023000101" in text  # a category's values, an order number's min
     assert "Owner: \\u003cname\\u003e" in text or "Owner: <name>" in text  # comments are sent, scrubbed
+
+
+def test_postgres_comments_and_hidden_columns_reach_the_llm_scrubbed(pg_database, tmp_path, monkeypatch):
+    """PostgreSQL table and column comments (an e-mail, a phone, an SSN, an IP) and value-only PII columns."""
+    corpus, seed = Corpus(), Seeder(seed=5)
+    pg_database.run(f"""
+        CREATE TABLE accounts (account_id INTEGER PRIMARY KEY, contact TEXT, contact_no BIGINT, origin TEXT, account_manager TEXT, tier TEXT);
+        COMMENT ON TABLE accounts IS '{_comment(corpus, seed, "PostgreSQL table comment")}';
+        COMMENT ON COLUMN accounts.tier IS '{_comment(corpus, seed, "PostgreSQL column comment")}';
+        COMMENT ON COLUMN accounts.contact IS '{_comment(corpus, seed, "PostgreSQL column comment")}'""")
+    managers = [corpus.add("top values: account_manager names", seed.name()) for _ in range(4)]
+    rows = []
+    for i in range(60):
+        name = corpus.add("names hidden in contact", seed.name())
+        rows.append(f"({i}, '{name} <{corpus.add('e-mails hidden in contact', seed.email(name))}>', "
+                    f"{corpus.add('integer phones in contact_no', seed.phone_digits(), phone=True)}, "
+                    f"'{corpus.add('min/max: ip:port in origin', seed.ipv4())}', '{managers[i % 4]}', '{['gold', 'silver'][i % 2]}')")
+    pg_database.run(f"INSERT INTO accounts VALUES {', '.join(rows)}")
+    monkeypatch.setenv("DATAMODELER_HOME", str(tmp_path / "home"))
+    with LLMServer(answer) as server:
+        settings = Settings(llm=LLMSettings(base_url=server.url, api_key="k", model=f"test-{uuid.uuid4().hex[:8]}", max_retries=0))
+        model, summary = run_scan(ScanOptions(url=pg_database.url, out=tmp_path / "model.json", settings=settings, history=False))
+    assert summary.warnings == [] and server.requests
+    accounts = model.table("public.accounts")
+    assert "@" in accounts.comment  # crawled as written ...
+    assert {c.name: c.pii for c in accounts.columns} == {"account_id": None, "contact": "email", "contact_no": "phone",
+                                                          "origin": "ip_address", "account_manager": "name", "tier": None}
+    assert leaks(corpus, request_texts(server)) == {}  # ... and sent scrubbed
+    assert "gold" in "\n".join(request_texts(server))
