@@ -236,7 +236,7 @@ def value_kind(value: str, bare_numbers: bool = True) -> str | None:
         return None
     kinds = Counter(s.kind for s in spans if s.kind != "name")  # "Ann Lee <ann@x.io>" is an e-mail value
     kind = kinds.most_common(1)[0][0] if kinds else "name"
-    return "national_id" if kind == "iban" else kind
+    return "payment_card" if kind == "iban" else kind  # as the name rule files `iban` columns
 
 
 def classify_values(values: Iterable[str], column_name: str = "") -> str | None:

@@ -35,8 +35,8 @@ POSITIVES = [
     ("5500-0000-0000-0004", "payment_card"),
     ("4111111111111111", "payment_card"),
     ("078-05-1120", "national_id"),  # US SSN
-    ("DE89 3704 0044 0532 0130 00", "national_id"),  # IBAN
-    ("GB82WEST12345698765432", "national_id"),
+    ("DE89 3704 0044 0532 0130 00", "payment_card"),  # IBAN, a payment account like the name rule says
+    ("GB82WEST12345698765432", "payment_card"),
     ("130-692-544", "national_id"),  # Canadian SIN (Luhn)
 ]
 

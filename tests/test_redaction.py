@@ -195,7 +195,7 @@ def leaks(corpus: Corpus, texts: list[str]) -> dict[str, set[str]]:
 
 def request_texts(server: LLMServer) -> list[str]:
     """Every message's content of every recorded request, and the raw bodies too."""
-    return [m["content"] for r in server.requests for m in r["messages"]] + list(server.bodies)
+    return server.contents + list(server.bodies)
 
 
 @pytest.fixture(scope="module")
@@ -246,7 +246,7 @@ def test_columns_are_classified_by_their_values(seeded_run):
     kinds = {c.name: c.pii for c in customers.columns}
     assert kinds == {"customer_id": None, "contact": "email", "contact_no": "phone", "details": "free_text",
                      "origin": "ip_address", "account_manager": "name", "ref_code": "national_id",
-                     "settlement": "national_id", "payer": "payment_card", "segment": None, "order_no": None}
+                     "settlement": "payment_card", "payer": "payment_card", "segment": None, "order_no": None}
     for column in customers.columns:
         if column.pii:
             assert column.profile.min is None and column.profile.max is None and not column.profile.top_values
