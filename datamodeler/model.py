@@ -206,7 +206,7 @@ class GlossaryTerm(Record):
     term: str
     definition: str | None = None
     tables: list[str] = Field(default_factory=list)
-    status: VerdictStatus = "plausible"
+    status: VerdictStatus | Literal["accepted"] = "plausible"  # accepted: written or confirmed by a person
     sources: list[str] = Field(default_factory=list)
 
 

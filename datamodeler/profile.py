@@ -1,7 +1,8 @@
 """Profiling pushed down to the warehouse: one aggregate statement per table, built with sqlglot, sampled when large.
 
 Per column: non-null count, distinct count, min/max, average text length, and the top values of low-cardinality,
-non-PII columns (one more statement per table). Statements run under a per-statement timeout and a total budget;
+non-PII columns (one more statement per table). Text columns and wide integers are also classified for PII from
+``PII_SAMPLE_ROWS`` sampled values (one more statement; the values stay in memory and are never stored). Statements run under a per-statement timeout and a total budget;
 tables that do not fit are skipped and named in the returned notes. Whole tables never come back to Python.
 """
 
@@ -20,6 +21,8 @@ from .pii import classify_column
 TOP_VALUES_MAX_DISTINCT = 20
 TOP_VALUES_KEPT = 5
 COLUMNS_PER_STATEMENT = 250  # SQLite returns at most 2,000 result columns; 6 aggregates each stays well below
+PII_SAMPLE_ROWS = 50  # values per column that value-based PII detection sees (e-mails in a column named `contact`)
+PII_INT_DIGITS = 8  # integer columns whose largest value has this many digits may hold phone or card numbers
 SMALL_TABLE_ROWS = 10_000  # DuckDB: distinct counts of tables this small use LIST_DISTINCT (see count_distinct)
 
 
@@ -188,10 +191,11 @@ def _budget_note(left_out: list[Table], total: int, budget: Budget) -> str:
 def _classify_pii(tables: list[Table]) -> None:
     for table in tables:
         for column in table.columns:
-            if column.pii is None:
-                column.pii = classify_column(column.name, column.type, _value_examples(column))
+            if column.pii is None and not (column.profile and _wants_value_sample(column)):
+                column.pii = classify_column(column.name, column.type, _value_examples(column))  # sampled ones are decided
             if column.pii and column.profile is not None:
                 column.profile.min = column.profile.max = None  # keep personal values out of the model file
+                column.profile.top_values = None
 
 
 def profile_table(source: ExecutingSource, table: Table, sample_rows: int, budget: Budget) -> str | None:
@@ -207,7 +211,56 @@ def profile_table(source: ExecutingSource, table: Table, sample_rows: int, budge
             table.row_count, table.row_count_exact = rows, True
         for i, column in enumerate(chunk):
             column.profile = _column_profile(row, f"c{i}", rows, sampled)
-    return _profile_top_values(source, table, sample_rows, budget)
+    note = classify_pii_by_values(source, table, sample_rows, budget)
+    return _profile_top_values(source, table, sample_rows, budget) or note
+
+
+def classify_pii_by_values(source: ExecutingSource, table: Table, sample_rows: int, budget: Budget) -> str | None:
+    """Set ``Column.pii`` from the name, else from sampled values, for text and wide-integer columns; a note on failure.
+
+    A column named ``contact`` holding ``Ann Lee <ann@x.io>``, or a BIGINT ``contact_no`` of phone numbers, is
+    personal whatever its name says; the sampled values are used here and dropped.
+    """
+    for column in table.columns:
+        if column.pii is None:
+            column.pii = classify_column(column.name, column.type)
+    candidates = [c for c in table.columns if c.pii is None and _wants_value_sample(c)]
+    timeout = budget.timeout()
+    if not candidates:
+        return None
+    if timeout is None:
+        for column in candidates:
+            column.pii = classify_column(column.name, column.type, _value_examples(column))
+        return None
+    query = build_value_sample_query(table, candidates, source.dialect, sample_rows)
+    try:
+        result = source.execute(query.sql(dialect=source.dialect), timeout_s=timeout, max_rows=PII_SAMPLE_ROWS)
+    except Exception as exc:  # noqa: BLE001 - a failed statement is a note; min/max classify the columns then
+        for column in candidates:
+            column.pii = classify_column(column.name, column.type, _value_examples(column))
+        return f"profile: PII sample of {table.name} skipped ({_short_error(exc)})"
+    for i, column in enumerate(candidates):
+        values = [str(row[i]) for row in result.rows if row[i] is not None] + _value_examples(column)
+        column.pii = classify_column(column.name, column.type, values)
+    return None
+
+
+def _wants_value_sample(column: Column) -> bool:
+    family = type_family(column.type)
+    if family in ("text", "any"):
+        return True
+    profile = column.profile
+    widest = max((len(v.lstrip("-")) for v in (profile.min, profile.max) if v), default=0) if profile else 0
+    return family == "int" and widest >= PII_INT_DIGITS
+
+
+def build_value_sample_query(table: Table, columns: list[Column], dialect: str, sample_rows: int) -> exp.Select:
+    """``SELECT CAST(c AS TEXT), … FROM t WHERE c1 IS NOT NULL OR … LIMIT PII_SAMPLE_ROWS`` (sampled when large)."""
+    source, _ = row_source(table, dialect, sample_rows)
+    refs = [column_expression(c.name) for c in columns]
+    any_present = exp.or_(*(exp.Not(this=exp.Is(this=ref.copy(), expression=exp.Null())) for ref in refs))
+    texts = [exp.alias_(exp.cast(ref, exp.DataType.build("TEXT")), f"v{i}") for i, ref in enumerate(refs)]
+    return exp.select(*texts).from_(source).where(any_present).limit(PII_SAMPLE_ROWS)
 
 
 def _profile_top_values(source: ExecutingSource, table: Table, sample_rows: int, budget: Budget) -> str | None:
@@ -237,7 +290,7 @@ def _wants_top_values(column: Column) -> bool:
         return False
     if profile.rows is not None and profile.distinct_count == profile.rows - (profile.null_count or 0):
         return False  # every value distinct: a key, not a category
-    if type_family(column.type) in ("binary", "other"):
+    if type_family(column.type) in ("binary", "other") or column.pii:
         return False
     return classify_column(column.name, column.type, _value_examples(column)) is None
 

@@ -4,6 +4,7 @@
         settings = LLMSettings(base_url=server.url, api_key="test", model="test-model")
         …                                   # the real openai client talks to it over HTTP
         server.bodies                       # every request body received, as text
+        server.contents                     # every message's content of every request (what a model reads)
 
 A responder gets the parsed request body and returns a ``Reply``: content, an HTTP status, a delay.
 """
@@ -54,6 +55,11 @@ class LLMServer:
     def requests(self) -> list[dict[str, Any]]:
         with self.lock:
             return [json.loads(body) for body in self.bodies]
+
+    @property
+    def contents(self) -> list[str]:
+        """The content of every message of every request, in order (leak checks search these and the bodies)."""
+        return [str(message.get("content") or "") for request in self.requests for message in request.get("messages", [])]
 
     def __enter__(self) -> LLMServer:
         self._thread.start()

@@ -15,6 +15,7 @@ from typing import Any, Protocol
 from sqlglot import exp
 
 from ..errors import LLMError, UnsafeSQLError
+from ..llm.redact import redact_messages
 from ..model import DataModel
 from .guard import GuardedSQL
 from .linking import Linking, schema_line
@@ -154,15 +155,16 @@ def generate_with_llm(client: ChatModel, plan: QueryPlan, linking: Linking, mode
             return result
         except UnsafeSQLError as exc:
             result.attempts.append({"sql": sql, "error": exc.message})
-            messages = [*messages, {"role": "assistant", "content": sql},
-                        {"role": "user", "content": f"That SQL was refused: {exc.message}. Answer again with one corrected SELECT."}]
+            messages = [*messages, *redact_messages([{"role": "assistant", "content": sql}, {"role": "user", "content":
+                        f"That SQL was refused: {exc.message}. Answer again with one corrected SELECT."}])]
     return result
 
 
 def sql_messages(plan: QueryPlan, linking: Linking, model: DataModel, skeleton: str) -> list[dict[str, str]]:
     """The prompt: dialect, the tables linking chose to send (the whole schema when it fits), the join path, the skeleton.
 
-    Only names, types and descriptions are sent: no profiled values, so nothing sampled from a PII column leaves.
+    Only names, types and descriptions are sent: no profiled values, so nothing sampled from a PII column leaves;
+    the question, descriptions and the skeleton's literals pass ``redact.scrub`` like every prompt.
     """
     schema_lines = []
     for entry in [linking.table(name) for name in linking.sent] or linking.matched()[:8] or linking.tables[:5]:
@@ -175,4 +177,4 @@ def sql_messages(plan: QueryPlan, linking: Linking, model: DataModel, skeleton: 
               "Join only along the listed join path or relationships. Answer as JSON: {\"sql\": \"...\"}.")
     user = (f"Dialect: {model.source.dialect}\nQuestion: {plan.question}\nTables:\n" + "\n".join(schema_lines)
             + f"\nJoin path:\n{path}\nA skeleton to start from:\n{skeleton}")
-    return [{"role": "system", "content": system}, {"role": "user", "content": user}]
+    return redact_messages([{"role": "system", "content": system}, {"role": "user", "content": user}])

@@ -2,7 +2,7 @@
 
 The data of a batch goes in one JSON block between ``<data>`` and ``</data>``; ``<`` and ``>`` inside it are
 escaped, so no comment or value can close the block and pose as instructions. What a table contributes is
-decided by ``redact.table_facts`` (no PII values).
+decided by ``redact.table_facts`` (no PII values), and the whole payload passes ``redact.scrub`` in ``fill``.
 """
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ from typing import Any
 from ..model import Column, DataModel, Entity, Relationship, Table
 from ..identifiers import tokens
 from .client import Message
-from .redact import column_facts, comment_facts, table_facts
+from .redact import column_facts, comment_facts, scrub, table_facts
 from .templates import DATA_PLACEHOLDER, Template
 
 MAX_TABLES_PER_BATCH = 8
@@ -76,9 +76,9 @@ def propose_relationships_messages(batch: Batch, template: Template, references:
 
 
 def fill(template: Template, payload: dict[str, Any]) -> list[Message]:
-    """The system message, and the user message with the payload as a quoted data block."""
+    """The system message, and the user message with the payload, scrubbed of personal data, as a quoted data block."""
     return [{"role": "system", "content": template.system},
-            {"role": "user", "content": template.user.replace(DATA_PLACEHOLDER, render_data(payload))}]
+            {"role": "user", "content": template.user.replace(DATA_PLACEHOLDER, render_data(scrub(payload)))}]
 
 
 def render_data(payload: dict[str, Any]) -> str:

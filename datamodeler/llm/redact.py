@@ -1,9 +1,15 @@
-"""What of a table may be sent to an LLM: names, types, keys, comments and profile facts, PII values never.
+"""The one gate between the model and an LLM: ``scrub`` every text that leaves, and what of a table may be sent.
 
-A column with ``Column.pii`` set sends its counts only: no min, max or top values. Values of other columns are
-dropped too when they look personal (an e-mail, phone number or IP address the classifier missed), and long
-values and comments are shortened. View SQL and query text are never sent (they may hold literals). A comment
-holding instructions, SQL or markup is sent with a ``comment_warning`` saying it is catalog data, not a request.
+Every message sent to an LLM is built from text passed through ``scrub`` (``prompts.fill`` for the scan's tasks,
+``redact_messages`` for ``ask``): personal data found by value (e-mails, phones, IP addresses, card numbers,
+national ids, IBANs, introduced names) is replaced by a placeholder such as ``<email>``, wherever it hides: a
+comment, a description, a profiled value, a question, a skeleton's literal.
+
+On top of that, ``table_facts`` decides what a table contributes: a column with ``Column.pii`` set sends its
+counts only (no min, max or top values); values of other columns are dropped when one of them looks personal;
+long values and comments are shortened. View SQL and query text are never sent (they hold literals).
+A comment holding instructions, SQL or markup is sent with a ``comment_warning`` saying it is catalog data,
+not a request.
 """
 
 from __future__ import annotations
@@ -11,8 +17,9 @@ from __future__ import annotations
 from typing import Any
 
 from ..model import Column, Relationship, Table
-from ..pii import classify_column
 from ..discovery.verifiers.unsafe_text import unsafe_reason
+from ..pii import scrub_text, value_kind
+from .client import Message
 
 MAX_VALUE_CHARS = 60
 MAX_COMMENT_CHARS = 400
@@ -106,7 +113,7 @@ def safe_values(column: Column, values: list[str | None]) -> list[str]:
         if value is None:
             continue
         text = str(value)
-        if classify_column("value", column.type, [text]) is not None:
+        if value_kind(text, bare_numbers=False) is not None:
             return []  # one personal-looking value makes the column suspect: send none of them
         kept.append(shorten(text, MAX_VALUE_CHARS))
     return kept
@@ -115,3 +122,24 @@ def safe_values(column: Column, values: list[str | None]) -> list[str]:
 def shorten(text: str, limit: int) -> str:
     text = " ".join(str(text).split())
     return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def scrub(value: Any) -> Any:
+    """``value`` with personal data replaced by placeholders, in every string of nested dicts and lists.
+
+    ``Owner: Ann Lee (ann@x.io), call 415-555-0199`` -> ``Owner: <name> (<email>), call <phone>``. Keys, numbers
+    and booleans pass as they are, and so do bare digit strings: whether a column of them holds phones is the
+    profile's call (``pii.classify_values``), and a PII column sends no values at all (``profile_facts``).
+    """
+    if isinstance(value, str):
+        return scrub_text(value)
+    if isinstance(value, dict):
+        return {key: scrub(item) for key, item in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [scrub(item) for item in value]
+    return value
+
+
+def redact_messages(messages: list[Message]) -> list[Message]:
+    """Plain-text chat messages with their content passed through ``scrub``."""
+    return [{**message, "content": scrub(message["content"])} for message in messages]
