@@ -59,6 +59,10 @@ def skeleton_sql(plan: QueryPlan, model: DataModel) -> str:
         query = query.group_by(*[c.copy() for c in columns])
         order = [c.copy() for c in columns[:1]] if plan.intent.grain else [exp.Ordered(this=exp.column(measure.alias), desc=True)]
         query = query.order_by(*order)
+    if plan.order_column is not None and plan.intent.ranking is not None:
+        ranking = plan.intent.ranking
+        query = query.order_by(exp.Ordered(this=column_ref(aliases, *plan.order_column), desc=ranking.descending,
+                                           nulls_first=False)).limit(ranking.limit)
     return query.sql(dialect=dialect, pretty=True)
 
 
