@@ -307,7 +307,7 @@ def ask(
     url: Annotated[Optional[str], typer.Argument(help="Warehouse URL for --run (default: the model's source; pass it when it needs a password).")] = None,
     model: ModelOption = DEFAULT_MODEL_PATH,
     run: Annotated[bool, typer.Option("--run", help="Run the checked SQL read-only and show the rows.")] = False,
-    force: Annotated[bool, typer.Option("--force", help="With --run: run a draft answer too (not only confident ones).")] = False,
+    force: Annotated[bool, typer.Option("--force", help="With --run: run a draft answer too (not only confident or checked ones).")] = False,
     limit: Annotated[int, typer.Option("--limit", min=1, help="Row limit added to (or capping) the SQL.")] = 100,
     config: Annotated[Optional[Path], typer.Option("--config", help="Config file (default ./datamodeler.toml).")] = None,
     as_json: JsonOption = False,
@@ -315,7 +315,9 @@ def ask(
     """Turn a question into SQL over the model: linked tables, a join path over verified relationships, checked SQL.
 
     Every SQL passes a gate first: one SELECT, no writes or file functions, columns that exist, a LIMIT.
-    Each answer is labelled confident (built right without an LLM) or draft (to check; --run needs --force).
+    With an LLM, its SQL must also pass a dry run on the warehouse (LIMIT 0), repaired up to twice with the error.
+    Each answer is labelled confident (built right without an LLM), checked (the LLM's SQL passed the gate and the
+    dry run) or draft (to check; --run needs --force).
 
     Examples:
 

@@ -410,3 +410,28 @@ def test_drafts_say_what_they_need_and_run_only_with_force(demo_model, demo_mode
     assert refused.exit_code == 1 and "--force" in refused.output
     forced = runner.invoke(app, ["ask", "which members are older than 30", "--model", str(demo_model_path), "--run", "--force", "--json"])
     assert forced.exit_code == 0 and json.loads(forced.stdout)["label"] == "draft"
+
+
+@pytest.mark.parametrize(("question", "order", "limit"), [
+    ("top 5 customers by sales", "DESC", 5),
+    ("bottom 2 customers by sales", "ASC", 2),
+    ("the names of the three largest sales customers", "DESC", 3),
+    ("What is the name of the customer with the highest sales?", "DESC", 1),
+])
+def test_top_n_orders_by_the_named_column_and_limits(question, order, limit):
+    customers = Table(name="customers", primary_key=["customer_id"], columns=[
+        Column(name="customer_id", type="INTEGER"), Column(name="name", type="TEXT"), Column(name="sales", type="REAL")])
+    answer = ask_question(question, _model(customers), AskOptions(use_llm=False))
+    tree = sqlglot.parse_one(answer.sql, read="sqlite")
+    assert answer.label == "confident", answer.needs
+    assert [c.name for c in tree.expressions] == ["name"]
+    ordered = tree.args["order"].expressions[0]
+    assert ordered.this.name == "sales" and bool(ordered.args.get("desc")) == (order == "DESC")
+    assert int(tree.args["limit"].expression.this) == limit
+
+
+def test_top_n_is_a_draft_when_the_ranking_is_not_a_column_or_ranks_groups():
+    customers = Table(name="customers", primary_key=["customer_id"], columns=[
+        Column(name="customer_id", type="INTEGER"), Column(name="name", type="TEXT"), Column(name="segment", type="TEXT")])
+    for question in ("top 3 customers by segment", "the 3 segments with the most customers", "top 2 segments by number of customers"):
+        assert ask_question(question, _model(customers), AskOptions(use_llm=False)).label == "draft", question

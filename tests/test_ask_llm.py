@@ -169,3 +169,12 @@ def demo_model_path(demo_paths, demo_home, tmp_path_factory) -> Path:
         run_scan(ScanOptions(url=None, use_llm=False, out=out))
     return out
 
+
+
+def test_a_stored_value_quoted_in_a_warehouse_error_is_not_sent_back(shop):
+    from datamodeler.ask.prompt import mask_values
+
+    error = "Conversion Error: Could not convert string 'ann@example.com' to INT32; no function matches 'sum(VARCHAR)' for \"orders\""
+    masked = mask_values(error, "select sum(email) from customers", load_model(shop))
+    assert "ann@example.com" not in masked and "'…'" in masked
+    assert "'sum(VARCHAR)'" in masked and '"orders"' in masked
