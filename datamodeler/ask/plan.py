@@ -294,6 +294,9 @@ def select_columns(anchor: str, model: DataModel, linking: Linking, limit: int =
     table = model.table(anchor)
     keys = set(table.primary_key) if table is not None and "id" not in tokens(linking.question) else set()
     named = [c for c in (entry.columns if entry else []) if c.value is None and c.name not in keys]
+    terms = Terms.of(linking.question)
+    in_full = [c for c in named if all(terms.match(w) for w in name_words(c.name))]
+    named = in_full or named  # "names" means ``Name``, not also ``LocalName``: a column named in full comes first
     best = max((c.score for c in named), default=0.0)
     chosen = [(anchor, c.name) for c in named if c.score >= 0.5 * best][:limit]
     if not chosen and table is not None and table.columns:
