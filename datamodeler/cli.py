@@ -309,7 +309,7 @@ def ask(
     url: Annotated[Optional[str], typer.Argument(help="Warehouse URL for --run (default: the model's source; pass it when it needs a password).")] = None,
     model: ModelOption = DEFAULT_MODEL_PATH,
     run: Annotated[bool, typer.Option("--run", help="Run the checked SQL read-only and show the rows.")] = False,
-    force: Annotated[bool, typer.Option("--force", help="With --run: run a draft answer too (not only confident ones).")] = False,
+    force: Annotated[bool, typer.Option("--force", help="With --run: run a draft answer too (not only confident or checked ones).")] = False,
     allow_privileged: Annotated[bool, typer.Option("--allow-privileged", help="With --run, run even when the role is superuser or can write (PostgreSQL); only the SQL gate then protects.")] = False,
     limit: Annotated[int, typer.Option("--limit", min=1, help="Row limit added to (or capping) the SQL.")] = 100,
     config: Annotated[Optional[Path], typer.Option("--config", help="Config file (default ./datamodeler.toml).")] = None,
@@ -319,7 +319,9 @@ def ask(
 
     Every SQL passes a gate first: one SELECT, only allowlisted functions, only the model's tables, columns that
     exist, a LIMIT. On PostgreSQL, --run refuses a superuser or a role that can write unless --allow-privileged.
-    Each answer is labelled confident (built right without an LLM) or draft (to check; --run needs --force).
+    With an LLM, its SQL must also pass a dry run on the warehouse (LIMIT 0), repaired up to twice with the error.
+    Each answer is labelled confident (built right without an LLM), checked (the LLM's SQL passed the gate and the
+    dry run) or draft (to check; --run needs --force).
 
     Examples:
 

@@ -166,9 +166,15 @@ def ask_view(answer: Any, max_rows: int = 20) -> Group:
     label = "SQL" + (" (checked: SELECT-only, qualifies against the schema, limited)" if answer.runnable else " (NOT runnable)")
     if answer.label == "confident":
         parts.append("[green]confident:[/] built from the question's words over verified relationships")
+    elif answer.label == "checked":
+        parts.append("[green]checked:[/] the LLM's SQL passed the gate and a dry run on the warehouse; read it: "
+                     "whether it answers the question is not proven")
     else:
         parts.append("[yellow]draft:[/] check it before trusting it; it would need " + escape("; ".join(answer.needs) or "a check"))
     parts.append(Panel(Syntax(answer.sql, "sql", word_wrap=True), title=label, title_align="left", expand=False))
+    if answer.attempts:
+        tokens = f", {answer.tokens['total_tokens']} tokens" if answer.tokens and "total_tokens" in answer.tokens else ""
+        parts.append(f"[dim]LLM: {len(answer.attempts)} attempt(s){tokens}[/]")
     if answer.rows is not None:
         parts.append(rows_table(answer.rows, max_rows))
     return Group(*parts)

@@ -28,6 +28,7 @@ class Reply:
     status: int = 200
     delay_s: float = 0.0
     error: str = "scripted failure"
+    usage: dict[str, int] | None = None  # the token counts reported; None: 1 prompt + 1 completion token
 
 
 Responder = Callable[[dict[str, Any]], Reply]
@@ -70,12 +71,12 @@ class LLMServer:
         self._httpd.server_close()
 
 
-def completion(model: str, content: str | None) -> dict[str, Any]:
+def completion(model: str, content: str | None, usage: dict[str, int] | None = None) -> dict[str, Any]:
     """A ``chat.completion`` object as OpenAI sends it."""
     return {
         "id": "chatcmpl-test", "object": "chat.completion", "created": int(time.time()), "model": model,
         "choices": [{"index": 0, "message": {"role": "assistant", "content": content}, "finish_reason": "stop"}],
-        "usage": {"prompt_tokens": 1, "completion_tokens": 1, "total_tokens": 2},
+        "usage": usage or {"prompt_tokens": 1, "completion_tokens": 1, "total_tokens": 2},
     }
 
 
@@ -99,7 +100,7 @@ def _handler_for(server: LLMServer) -> type[BaseHTTPRequestHandler]:
             if reply.status != 200:
                 self._send(reply.status, {"error": {"message": reply.error, "type": "server_error", "code": None}})
                 return
-            self._send(200, completion(request.get("model", "test"), reply.content))
+            self._send(200, completion(request.get("model", "test"), reply.content, reply.usage))
 
         def _send(self, status: int, payload: dict[str, Any]) -> None:
             data = json.dumps(payload).encode("utf-8")

@@ -345,8 +345,8 @@ def test_hostile_answers_do_no_damage_through_ask_run(engine_name, request):
     ran = []
     for _, sql in HOSTILE:
         answer = ask_with(engine, fill(sql, engine.out, engine.conninfo))
-        refusal = next((note for note in answer.notes if "was refused" in note), "")
-        if answer.generated_by != "skeleton" or not refusal or answer.rows is None:
+        refused = bool(answer.attempts) and all(attempt.get("stage") == "gate" and attempt.get("error") for attempt in answer.attempts)
+        if answer.generated_by != "skeleton" or not refused or answer.rows is None:
             ran.append((sql, answer.generated_by, answer.notes))
     assert ran == [], f"{len(ran)} hostile answers ran on {engine.name}"
     assert engine.fingerprint() == before, "a table, relation or sequence changed"
@@ -420,8 +420,9 @@ def test_cli_ask_run_refuses_hostile_llm_answers(engine_name, request, tmp_path)
         assert result.exit_code == 0, result.output
         data = json.loads(result.stdout)
         assert data["generated_by"] == "skeleton" and data["rows"]["rows"], sql
-        refusal = next(note for note in data["notes"] if "was refused" in note)
+        refusal = next(note for note in data["notes"] if "gate:" in note)
         assert "\n" not in refusal and "(" in refusal
+        assert data["attempts"] and all(a["stage"] == "gate" and "\n" not in a["error"] for a in data["attempts"])
     assert engine.fingerprint() == before
     assert engine.side_effects() == []
 

@@ -5,8 +5,13 @@
 
 The pipeline: ``linking.link_question`` ranks tables and columns; ``plan.plan_query`` picks the measured table,
 the grouping and time columns and the join path; ``generate`` renders a sqlglot skeleton (or, with an LLM
-configured, has the LLM write the SQL, repaired against the gate); ``guard.guard_sql`` checks it; with
-``run`` it executes read-only through the source with a row limit and a statement timeout.
+configured, has the LLM write the SQL from ``prompt``'s fenced prompt, repaired against the gate and a
+``dryrun`` on the warehouse); ``guard.guard_sql`` checks it; with ``run`` it executes read-only through the
+source with a row limit and a statement timeout.
+
+Labels: ``confident`` (the no-LLM builder's SQL, which it can build right), ``checked`` (the LLM's SQL passed the
+gate and the warehouse compiled it on a dry run), ``draft`` (anything else: to read before trusting; ``--run``
+needs ``--force``).
 """
 
 from __future__ import annotations
@@ -18,7 +23,8 @@ from ..config import Settings
 from ..errors import ConfigError, LLMError, ModelFileError, UnsafeSQLError
 from ..model import DataModel
 from ..sources import Rows, Source, open_source
-from .generate import ChatModel, generate_with_llm, skeleton_sql
+from .dryrun import PASSED, DryRunner
+from .generate import MAX_REPAIRS, ChatModel, Generated, generate_with_llm, skeleton_sql
 from .guard import DEFAULT_LIMIT, GuardedSQL, guard_sql
 from .linking import Linking, link_question
 from .plan import QueryPlan, plan_query
@@ -54,6 +60,9 @@ class Answer:
     generated_by: str  # "skeleton" or "llm"
     notes: list[str] = field(default_factory=list)
     rows: Rows | None = None
+    attempts: list[dict[str, str]] = field(default_factory=list)  # the LLM's tries: SQL, and the stage and error
+    tokens: dict[str, int] | None = None  # the LLM's token counts for this answer
+    dry_run: str | None = None  # LLM SQL: "passed" or "not dry-run: <why>"
 
     @property
     def verified(self) -> bool:
@@ -62,14 +71,18 @@ class Answer:
 
     @property
     def label(self) -> str:
-        """``confident``: the no-LLM builder's SQL, which it can build right; ``draft``: anything else, to check."""
-        confident = self.generated_by == "skeleton" and self.verified and self.plan.confident
-        return "confident" if confident else "draft"
+        """``confident``: the no-LLM builder's SQL, which it can build right; ``checked``: the LLM's SQL passed the
+        gate and a dry run on the warehouse; ``draft``: anything else, to check."""
+        if self.generated_by == "llm":
+            return "checked" if self.runnable and self.dry_run == PASSED else "draft"
+        return "confident" if self.verified and self.plan.confident else "draft"
 
     @property
     def needs(self) -> list[str]:
-        """What a draft would need to be answered right (an LLM, a clearer column, …)."""
-        return list(self.plan.needs) if self.generated_by == "skeleton" else ["a check by a person: the SQL was written by the LLM"]
+        """What a draft would need to be answered right (an LLM, a clearer column, a dry run, …)."""
+        if self.generated_by == "skeleton":
+            return list(self.plan.needs)
+        return [f"a dry run on the warehouse ({self.dry_run})", "a check by a person: the SQL was written by the LLM"]
 
     def to_dict(self, top: int = 5) -> dict[str, Any]:
         data: dict[str, Any] = {
@@ -78,12 +91,14 @@ class Answer:
             "join_path": self.plan.join_path_dicts(),
             "sql": self.sql,
             "label": self.label,
-            "needs": [] if self.label == "confident" else self.needs,
+            "needs": self.needs if self.label == "draft" else [],
             "verified": self.verified,
             "runnable": self.runnable,
             "generated_by": self.generated_by,
             "notes": self.notes,
         }
+        if self.generated_by == "llm" or self.attempts:
+            data.update(dry_run=self.dry_run, attempts=self.attempts, tokens=self.tokens)
         if self.rows is not None:
             data["rows"] = {"columns": self.rows.columns, "rows": [[json_value(v) for v in row] for row in self.rows.rows]}
         return data
@@ -111,24 +126,35 @@ def ask_question(question: str, model: DataModel, options: AskOptions | None = N
 
 
 def write_sql(question: str, model: DataModel, linking: Linking, plan: QueryPlan, options: AskOptions) -> Answer:
-    """The skeleton, or the LLM's SQL when one is configured and its answer passes the gate."""
+    """The LLM's SQL when one is configured and an answer passes the gate and the dry run; else the skeleton."""
     skeleton = skeleton_sql(plan, model)
     notes = list(plan.notes)
     client = llm_client(options) if options.use_llm else None
+    generated: Generated | None = None
     if client is None:
         notes.insert(0, NO_LLM_NOTE)
     else:
+        runner = DryRunner(options.url or model.source.url, options.settings.scan.statement_timeout_s, model.source.dialect or None)
         try:
-            generated = generate_with_llm(client, plan, linking, model, skeleton, lambda sql: guard_sql(sql, model, options.limit))
+            generated = generate_with_llm(client, plan, linking, model, skeleton,
+                                          lambda sql: guard_sql(sql, model, options.limit), runner.check)
         except LLMError as exc:
             notes.append(f"the LLM failed ({exc.message}); showing the SQL skeleton")
-        else:
-            if generated.guarded is not None:
-                return Answer(question, linking, plan, generated.guarded.sql, True, "llm", notes)
-            last = generated.attempts[-1].get("error", "refused") if generated.attempts else "no answer"
-            notes.append(f"the LLM's SQL was refused after {len(generated.attempts)} attempts ({last}); showing the SQL skeleton")
+        finally:
+            runner.close()
+        if generated is not None and generated.guarded is not None:
+            if runner.unavailable:
+                notes.append(f"not dry-run: {runner.unavailable}; the SQL passed the gate only")
+            return Answer(question, linking, plan, generated.guarded.sql, True, "llm", notes,
+                          attempts=generated.attempts, tokens=generated.tokens, dry_run=runner.status)
+        if generated is not None:
+            notes.append(f"the LLM's SQL still failed after {MAX_REPAIRS} repairs ({generated.failure}); "
+                         "showing the SQL skeleton instead")
     guarded = guard_skeleton(skeleton, model, options.limit, notes)
-    return Answer(question, linking, plan, guarded.sql if guarded else skeleton, guarded is not None, "skeleton", notes)
+    answer = Answer(question, linking, plan, guarded.sql if guarded else skeleton, guarded is not None, "skeleton", notes)
+    if generated is not None:
+        answer.attempts, answer.tokens = generated.attempts, generated.tokens
+    return answer
 
 
 def guard_skeleton(skeleton: str, model: DataModel, limit: int, notes: list[str]) -> GuardedSQL | None:
@@ -156,7 +182,7 @@ def run_sql(answer: Answer, model: DataModel, options: AskOptions) -> Rows:
     """Execute the guarded SQL read-only with the row limit and the statement timeout."""
     if not answer.runnable:
         raise UnsafeSQLError("the SQL did not pass the gate, so it was not run", "; ".join(answer.notes) or None)
-    if answer.label == "draft" and not options.force:
+    if answer.label == "draft" and not options.force:  # confident and checked answers run
         raise UnsafeSQLError(f"this answer is a draft, so it was not run (needs {'; '.join(answer.needs) or 'a check'})",
                              "read the SQL, then add --force to run it anyway")
     url = options.url or model.source.url

@@ -1,8 +1,9 @@
 """SQL for a question: the deterministic skeleton built with sqlglot, or an LLM's query repaired against the gate.
 
 ``skeleton_sql(plan, model)`` renders a ``QueryPlan`` for the model's dialect. ``generate_with_llm`` asks a
-chat model (any object with ``complete_json(messages, schema_name)``) for SQL given the question, the linked
-schema and the join path, runs it through the gate, and feeds the gate's error back up to ``MAX_REPAIRS`` times.
+chat model (any object with ``complete_json(messages, schema_name)``) for SQL given the question and the fenced
+prompt of ``prompt.sql_messages``, runs it through the gate and a dry run on the warehouse, and feeds the error
+back up to ``MAX_REPAIRS`` times.
 """
 
 from __future__ import annotations
@@ -18,8 +19,9 @@ from ..errors import LLMError, UnsafeSQLError
 from ..llm.redact import redact_messages
 from ..model import DataModel
 from .guard import GuardedSQL
-from .linking import Linking, schema_line
+from .linking import Linking
 from .plan import QueryPlan
+from .prompt import repair_message, sql_messages
 
 MAX_REPAIRS = 2
 SAFE_NAME = re.compile(r"[a-z_][a-z0-9_]*")
@@ -58,6 +60,10 @@ def skeleton_sql(plan: QueryPlan, model: DataModel) -> str:
         query = query.group_by(*[c.copy() for c in columns])
         order = [c.copy() for c in columns[:1]] if plan.intent.grain else [exp.Ordered(this=exp.column(measure.alias), desc=True)]
         query = query.order_by(*order)
+    if plan.order_column is not None and plan.intent.ranking is not None:
+        ranking = plan.intent.ranking
+        query = query.order_by(exp.Ordered(this=column_ref(aliases, *plan.order_column), desc=ranking.descending,
+                                           nulls_first=False)).limit(ranking.limit)
     return query.sql(dialect=dialect, pretty=True)
 
 
@@ -126,55 +132,73 @@ def time_bucket(column: exp.Expression, grain: str, dialect: str | None) -> exp.
 
 
 class ChatModel(Protocol):
-    """The one method ``ask`` needs from an LLM client (``datamodeler.llm.client.OpenAIClient``)."""
+    """The one method ``ask`` needs from an LLM client (``datamodeler.llm.client.OpenAIClient``); a client that
+    also keeps a ``usage`` dict of token counts (as ``OpenAIClient`` does) has them reported."""
 
     def complete_json(self, messages: list[dict[str, str]], schema_name: str) -> dict[str, Any]: ...
 
 
 @dataclass
 class Generated:
-    """What the LLM produced: the guarded SQL (None when every attempt was refused) and each attempt's error."""
+    """What the LLM produced: the guarded SQL (None when every attempt failed), each attempt, the tokens spent."""
 
     guarded: GuardedSQL | None
-    attempts: list[dict[str, str]] = field(default_factory=list)
+    attempts: list[dict[str, str]] = field(default_factory=list)  # {"sql", and "stage" + "error" when it failed}
+    tokens: dict[str, int] | None = None
+
+    @property
+    def failure(self) -> str:
+        """The last attempt's stage and error: ``dry run: query failed: …``."""
+        last = self.attempts[-1] if self.attempts else {}
+        return f"{last.get('stage', 'no answer')}: {last.get('error', '')}".rstrip(": ")
 
 
 def generate_with_llm(client: ChatModel, plan: QueryPlan, linking: Linking, model: DataModel, skeleton: str,
-                      guard: Callable[[str], GuardedSQL]) -> Generated:
-    """SQL from the LLM, checked by ``guard``; the refusal is fed back for at most ``MAX_REPAIRS`` repairs."""
-    messages = sql_messages(plan, linking, model, skeleton)
+                      guard: Callable[[str], GuardedSQL], dry_run: Callable[[str], str | None] = lambda sql: None) -> Generated:
+    """SQL from the LLM that passes ``guard`` and then ``dry_run`` (an error line, or None); each failure is fed
+    back for at most ``MAX_REPAIRS`` repairs."""
+    messages = redact_messages(sql_messages(plan, linking, model, skeleton))  # the one redaction path, like every prompt
     result = Generated(None)
-    for _ in range(1 + MAX_REPAIRS):
-        answer = client.complete_json(messages, "ask_sql")
-        sql = str(answer.get("sql") or "").strip() if isinstance(answer, dict) else ""
-        if not sql:
-            raise LLMError("the LLM answered without SQL", "check the [llm] model, or run without an LLM")
-        try:
-            result.guarded = guard(sql)
-            result.attempts.append({"sql": sql})
-            return result
-        except UnsafeSQLError as exc:
-            result.attempts.append({"sql": sql, "error": exc.message})
-            messages = [*messages, *redact_messages([{"role": "assistant", "content": sql}, {"role": "user", "content":
-                        f"That SQL was refused: {exc.message}. Answer again with one corrected SELECT."}])]
-    return result
+    before = token_counts(client)
+    try:
+        for _ in range(1 + MAX_REPAIRS):
+            sql = answer_sql(client.complete_json(messages, "ask_sql"))
+            stage, error, guarded = check_sql(sql, guard, dry_run)
+            if error is None:
+                result.guarded = guarded
+                result.attempts.append({"sql": sql})
+                return result
+            result.attempts.append({"sql": sql, "stage": stage, "error": error})
+            messages = [*messages, *redact_messages([{"role": "assistant", "content": sql}, repair_message(stage, error, sql, model)])]
+        return result
+    finally:
+        result.tokens = spent_tokens(before, token_counts(client))
 
 
-def sql_messages(plan: QueryPlan, linking: Linking, model: DataModel, skeleton: str) -> list[dict[str, str]]:
-    """The prompt: dialect, the tables linking chose to send (the whole schema when it fits), the join path, the skeleton.
+def answer_sql(answer: Any) -> str:
+    sql = str(answer.get("sql") or "").strip() if isinstance(answer, dict) else ""
+    if not sql:
+        raise LLMError("the LLM answered without SQL", "check the [llm] model, or run without an LLM")
+    return sql
 
-    Only names, types and descriptions are sent: no profiled values, so nothing sampled from a PII column leaves;
-    the question, descriptions and the skeleton's literals pass ``redact.scrub`` like every prompt.
-    """
-    schema_lines = []
-    for entry in [linking.table(name) for name in linking.sent] or linking.matched()[:8] or linking.tables[:5]:
-        table = model.table(entry.name) if entry is not None else None
-        if table is not None:
-            schema_lines.append(schema_line(table, entry.members))
-    path = "\n".join(f"- {s.left_table}.{','.join(s.left_columns)} = {s.right_table}.{','.join(s.right_columns)}"
-                     for s in plan.join_path) or "- (single table)"
-    system = ("You write one read-only SQL SELECT for a data warehouse. Use only the tables and columns listed. "
-              "Join only along the listed join path or relationships. Answer as JSON: {\"sql\": \"...\"}.")
-    user = (f"Dialect: {model.source.dialect}\nQuestion: {plan.question}\nTables:\n" + "\n".join(schema_lines)
-            + f"\nJoin path:\n{path}\nA skeleton to start from:\n{skeleton}")
-    return redact_messages([{"role": "system", "content": system}, {"role": "user", "content": user}])
+
+def check_sql(sql: str, guard: Callable[[str], GuardedSQL],
+              dry_run: Callable[[str], str | None]) -> tuple[str, str | None, GuardedSQL | None]:
+    """(stage, error, guarded): the gate first, then the dry run of the guarded SQL."""
+    try:
+        guarded = guard(sql)
+    except UnsafeSQLError as exc:
+        return "gate", exc.message, None
+    return "dry run", dry_run(guarded.sql), guarded
+
+
+def token_counts(client: Any) -> dict[str, int] | None:
+    usage = getattr(client, "usage", None)
+    return dict(usage) if isinstance(usage, dict) else None
+
+
+def spent_tokens(before: dict[str, int] | None, after: dict[str, int] | None) -> dict[str, int] | None:
+    """Tokens spent between two readings of the client's counters (None when the client counts none)."""
+    if before is None or after is None:
+        return None
+    return {key: after[key] - before.get(key, 0) for key in after}

@@ -35,6 +35,53 @@ NUMERIC_TYPES = ("INT", "DECIMAL", "NUMERIC", "DOUBLE", "FLOAT", "REAL", "NUMBER
 TIME_TYPES = ("DATE", "TIME")
 
 
+NUMBER_WORDS = {"one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8, "nine": 9, "ten": 10}
+HIGH_WORDS = ("highest", "largest", "biggest", "greatest", "most")
+LOW_WORDS = ("lowest", "smallest", "least", "fewest")
+COUNT_TEXT = r"(\d+|" + "|".join(NUMBER_WORDS) + ")"
+RANKINGS = (  # (pattern, how many: a group or 1, direction: "top"/"bottom"/a group, the ordering phrase's group)
+    re.compile(rf"\b(top|bottom|first)\s+{COUNT_TEXT}\s+.*?\bby\s+(.+?)(?=[?.,;]|$)"),
+    re.compile(rf"\b{COUNT_TEXT}\s+({'|'.join(HIGH_WORDS + LOW_WORDS)})\s+(.+?)(?=[?.,;]|$)"),
+    re.compile(rf"\b(?:with|has|have|had)\s+the\s+({'|'.join(HIGH_WORDS + LOW_WORDS)})\s+(.+?)(?=[?.,;]|$)"),
+)
+
+
+@dataclass(frozen=True)
+class Ranking:
+    """Keep the ``limit`` first rows ordered by what ``phrase`` names, largest first unless ``descending`` is False."""
+
+    limit: int
+    descending: bool
+    phrase: str
+    words: frozenset[str]  # the question words the ranking accounts for ("top", "5", "by", "highest")
+
+
+def read_ranking(text: str) -> tuple[Ranking | None, str]:
+    """The ranking ``text`` asks for and the text without its ranking words (a lower-cased, tokenised question)."""
+    for position, pattern in enumerate(RANKINGS):
+        match = pattern.search(text)
+        if match is None:
+            continue
+        groups = match.groups()
+        if position == 0:
+            limit, descending, phrase = count_value(groups[1]), groups[0] != "bottom", groups[2]
+            spent = {groups[0], groups[1], "by"}
+        elif position == 1:
+            limit, descending, phrase = count_value(groups[0]), groups[1] in HIGH_WORDS, groups[2]
+            spent = {groups[0], groups[1]}
+        else:
+            limit, descending, phrase = 1, groups[0] in HIGH_WORDS, groups[1]
+            spent = {"with", "has", "have", "had", groups[0]}
+        rest = text[:match.start()] + " " + " ".join(w for w in text[match.start():match.start(len(groups))].split()
+                                                     if w not in spent) + text[match.end():]
+        return Ranking(limit, descending, phrase.strip(), frozenset(spent)), " ".join(rest.split())
+    return None, text
+
+
+def count_value(word: str) -> int:
+    return int(word) if word.isdigit() else NUMBER_WORDS[word]
+
+
 @dataclass(frozen=True)
 class Intent:
     """What the question asks for, read from its words: a measure, groupings and a time grain."""
@@ -44,6 +91,7 @@ class Intent:
     groups: tuple[str, ...]  # "country", "device type"
     grain: str | None  # hour, day, week, month, quarter, year
     implied: bool = False  # no measure word: a count, or a sum when the words name an amount column
+    ranking: Ranking | None = None  # "top 5 … by revenue", "the 3 largest …", "with the highest …"
 
 
 @dataclass
@@ -63,6 +111,7 @@ class QueryPlan:
     notes: list[str] = field(default_factory=list)
     needs: list[str] = field(default_factory=list)  # why the plan is only a draft: what it would need
     count_distinct: bool = False  # COUNT(DISTINCT anchor key): the joins fan out, rows would be counted twice
+    order_column: tuple[str, str] | None = None  # a ranking of rows: the numeric column the question orders by
 
     @property
     def confident(self) -> bool:
@@ -88,7 +137,7 @@ class QueryPlan:
 
 def read_intent(question: str) -> Intent:
     """The measure, groupings and time grain of ``question`` (``weekly impressions per country``)."""
-    text = " ".join(tokens(question.replace("'", " ")))
+    ranking, text = read_ranking(" ".join(tokens(question.replace("'", " "))))
     grain = next((GRAINS[w] for w in text.split() if w in GRAINS), None)
     groups: list[str] = []
     for phrase in GROUP_PHRASE.findall(text):
@@ -102,7 +151,9 @@ def read_intent(question: str) -> Intent:
     measure_text = " ".join(w for w in measure_text.split() if w not in GRAINS)
     measure = next((name for name, pattern in MEASURES if re.search(pattern, text)), None)
     implied = measure is None and bool(groups or grain)
-    return Intent("count" if implied else measure, measure_text.strip(), tuple(groups), grain, implied)
+    if ranking is not None and not groups and measure is None:
+        implied = False  # "the 3 largest cities": rows ranked by a column, no aggregate
+    return Intent("count" if implied else measure, measure_text.strip(), tuple(groups), grain, implied, ranking)
 
 
 # -- plan ----------------------------------------------------------------------------------------
@@ -130,8 +181,10 @@ def plan_query(question: str, model: DataModel, linking: Linking | None = None) 
         plan.measure_column = measure_column(anchor, model, link_question(intent.measure_text, model))
         if intent.implied and plan.measure_column is not None and not (linking.table(anchor) or LinkedTable(anchor)).name_match:
             plan.intent = intent = replace(intent, measure="sum")
-    if not intent.measure:
-        plan.select_columns = select_columns(anchor, model, linking)
+    if intent.ranking is not None and not intent.measure:
+        plan.order_column = measure_column(anchor, model, link_question(intent.ranking.phrase, model))
+    if not intent.measure:  # a ranking shows what the words outside its ordering phrase name
+        plan.select_columns = select_columns(anchor, model, link_question(intent.measure_text, model) if intent.ranking else linking)
         targets.extend(t.name for t in other_named_tables(linking, anchor))
     connect_tables(plan, model, targets)
     choose_relationships(plan, model, linking)
@@ -241,6 +294,9 @@ def select_columns(anchor: str, model: DataModel, linking: Linking, limit: int =
     table = model.table(anchor)
     keys = set(table.primary_key) if table is not None and "id" not in tokens(linking.question) else set()
     named = [c for c in (entry.columns if entry else []) if c.value is None and c.name not in keys]
+    terms = Terms.of(linking.question)
+    in_full = [c for c in named if all(terms.match(w) for w in name_words(c.name))]
+    named = in_full or named  # "names" means ``Name``, not also ``LocalName``: a column named in full comes first
     best = max((c.score for c in named), default=0.0)
     chosen = [(anchor, c.name) for c in named if c.score >= 0.5 * best][:limit]
     if not chosen and table is not None and table.columns:
@@ -397,7 +453,9 @@ def judge_plan(plan: QueryPlan, model: DataModel, linking: Linking) -> None:
         plan.needs.append(f"a numeric column of {plan.anchor} to {plan.intent.measure} (name it in the question)")
     if plan.intent.grain and plan.time_column is None:
         plan.needs.append(f"a date or time column of {plan.anchor}")
-    logic = sorted({w for w in words if w in LOGIC_WORDS} | {w for w in words if w.isdigit()})
+    ranked = plan.intent.ranking.words if plan.intent.ranking is not None and plan.order_column is not None else frozenset()
+    logic = sorted({w for w in words if w in LOGIC_WORDS or w.isdigit()} - ranked)
+    judge_ranking(plan)
     if logic:
         plan.needs.append(f"an LLM: comparisons, rankings or numbers ({', '.join(logic)}) are beyond the no-LLM builder")
     if sum(1 for _, pattern in MEASURES if re.search(pattern, " ".join(words))) > 1:
@@ -413,18 +471,31 @@ def judge_plan(plan: QueryPlan, model: DataModel, linking: Linking) -> None:
         plan.needs.append(f"an LLM or clearer words: {', '.join(unexplained)} not found in the tables and columns used")
 
 
+def judge_ranking(plan: QueryPlan) -> None:
+    """A ranking is built right only as rows of one table ordered by a numeric column the question names."""
+    ranking = plan.intent.ranking
+    if ranking is None:
+        return
+    if plan.intent.measure is not None:
+        plan.needs.append("an LLM: a ranking of aggregated groups is beyond the no-LLM builder")
+    elif plan.order_column is None:
+        plan.needs.append(f"a numeric column of {plan.anchor} named by '{ranking.phrase}' to rank by (name it in the question)")
+
+
 def unexplained_words(plan: QueryPlan, model: DataModel) -> list[str]:
     """Question words that no table, column, value, grouping, grain or measure of the plan accounts for."""
     used: set[str] = set()
     for name in plan.tables:
         used.update(name_words(name.rpartition(".")[2]))
-    columns = [*plan.group_columns, *plan.select_columns, *(c for c in (plan.time_column, plan.measure_column) if c)]
+    columns = [*plan.group_columns, *plan.select_columns, *(c for c in (plan.time_column, plan.measure_column, plan.order_column) if c)]
     columns += [(t, c) for t, c, _ in plan.filters]
     for _, column in columns:
         used.update(name_words(column))
     for _, _, value in plan.filters:
         used.update(tokens(value))
     used.update(MEASURE_WORDS | set(GRAINS) | set(GRAIN_NOUNS))
+    if plan.intent.ranking is not None and plan.order_column is not None:
+        used.update(plan.intent.ranking.words)
     used_stems = {stem(w) for w in used}
     missing = []
     for word in question_words(plan.question):

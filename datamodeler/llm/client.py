@@ -35,6 +35,7 @@ RETRY_PROMPT = (
     "Your previous reply could not be used: {error}. Reply again with only the JSON object the task asks for, "
     "no prose and no code fences."
 )
+USAGE_KEYS = ("prompt_tokens", "completion_tokens", "total_tokens")
 HINT = "check [llm] in datamodeler.toml / OPENAI_BASE_URL, or scan with --no-llm"
 _FENCE = re.compile(r"^\s*```(?:json)?\s*(.*?)\s*```\s*$", re.DOTALL)
 
@@ -56,6 +57,7 @@ class OpenAIClient:
         self.settings = settings
         self.model = settings.model
         self.requests = 0
+        self.usage = dict.fromkeys(USAGE_KEYS, 0)  # tokens over every request, as the endpoint reports them
         self._client = client if client is not None else _openai_client(settings)
         self._formats = list(RESPONSE_FORMATS)
         self._lock = threading.Lock()  # batches are asked from several threads at once
@@ -99,7 +101,15 @@ class OpenAIClient:
                 raise LLMError(f"{self.endpoint} refused the request for {self.model}: {_first_line(exc.message)}", HINT) from None
             except openai.OpenAIError as exc:
                 raise self._error(exc) from None
+            self._count_usage(response)
             return _content(response)
+
+    def _count_usage(self, response: Any) -> None:
+        """Add the response's token counts (an endpoint that reports none adds nothing)."""
+        usage = getattr(response, "usage", None)
+        with self._lock:
+            for key in USAGE_KEYS:
+                self.usage[key] += int(getattr(usage, key, 0) or 0)
 
     def _fall_back_from(self, refused: Any) -> bool:
         """Drop a refused response format (once, whichever thread saw it first); False when none is left."""
