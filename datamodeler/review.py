@@ -3,10 +3,28 @@ and survives re-scans (``store.merge_decisions``)."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
+from pathlib import Path
 
 from .errors import ConfigError, NotFoundError
 from .model import DataModel, Evidence, Relationship
+from .store import load_model, save_model
+
+Decide = Callable[[DataModel], list[Relationship]]  # records decisions on a model, returns the changed relationships
+
+
+def record_decisions(path: Path | str, accept: Iterable[str] = (), reject: Iterable[str] = (), by: str | None = None,
+                     decide_all: Decide | None = None) -> list[Relationship]:
+    """Accept / reject relationships by id in the model file at ``path`` and save it atomically.
+
+    ``decide_all`` replaces the ids (the CLI's interactive prompt); nothing is saved when a decision fails.
+    Example: ``record_decisions("datamodel.json", accept=["r_1a2b3c4d5e"], by="ana")``
+    """
+    model = load_model(Path(path))
+    changed = decide_all(model) if decide_all else apply_decisions(model, accept, reject, by)
+    save_model(model, Path(path))
+    return changed
+
 
 def apply_decisions(model: DataModel, accept: Iterable[str] = (), reject: Iterable[str] = (), by: str | None = None) -> list[Relationship]:
     """Mark relationships ``accepted`` / ``rejected``; returns the changed ones. Unknown ids raise ``NotFoundError``."""
