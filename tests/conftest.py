@@ -108,10 +108,12 @@ def demo_scan_once(demo_paths, demo_home: Path, tmp_path_factory: pytest.TempPat
 
 
 @pytest.fixture(scope="session")
-def demo_model_file(demo_scan_once: DemoScan) -> Path:
-    """The session's scanned demo model file (read-only by convention)."""
+def demo_model_file(demo_scan_once: DemoScan):
+    """The session's scanned demo model file: read it, never write it (checked when the session ends)."""
     assert demo_scan_once.exit_code == 0, demo_scan_once.output
-    return demo_scan_once.model_file
+    before = demo_scan_once.model_file.read_bytes()
+    yield demo_scan_once.model_file
+    assert demo_scan_once.model_file.read_bytes() == before, "a test changed the shared demo model file: copy it, or use demo_model"
 
 
 @pytest.fixture()
