@@ -64,3 +64,24 @@ def test_ctrl_c_during_parallel_lineage_stops_promptly(demo_env, tmp_path, delay
     assert child.returncode == 130, rest
     assert "Traceback" not in rest and "KeyboardInterrupt" not in rest
     assert not out.exists()
+
+
+def test_ctrl_c_while_workers_start_is_held_then_raised_and_children_start_deaf_to_it():
+    """The pool start-up is not interruptible (a worker the pool does not know yet is never joined and dies with a
+    traceback); the Ctrl-C is raised right after it, and processes started meanwhile inherit SIGINT blocked."""
+    from datamodeler.lineage.runner import _ctrl_c_held
+
+    ask_mask = "import signal; print(signal.SIGINT in signal.pthread_sigmask(signal.SIG_BLOCK, []))"
+    outer = signal.signal(signal.SIGINT, signal.default_int_handler)  # as in a terminal, even if pytest runs in the background
+    finished = False
+    try:
+        with pytest.raises(KeyboardInterrupt):
+            with _ctrl_c_held():
+                os.kill(os.getpid(), signal.SIGINT)
+                time.sleep(0.1)  # an unheld Ctrl-C would have been raised by now
+                child_mask = subprocess.run([sys.executable, "-c", ask_mask], capture_output=True, text=True, timeout=60).stdout.strip()
+                finished = True
+        assert finished and child_mask == "True"
+        assert signal.getsignal(signal.SIGINT) is signal.default_int_handler
+    finally:
+        signal.signal(signal.SIGINT, outer)
