@@ -136,12 +136,11 @@ def lineage(
 
       datamodeler lineage marts.member_ltv.lifetime_value --upstream --depth 2 --json
     """
-    from .graph import lineage_view
+    from .graph import direction_of, lineage_view
     from .render import lineage_tree
     from .store import load_model
 
-    direction = "upstream" if upstream and not downstream else "downstream" if downstream and not upstream else None
-    view = lineage_view(load_model(model), name, direction, depth)
+    view = lineage_view(load_model(model), name, direction_of(upstream, downstream), depth)
     if as_json:
         print(json.dumps(view.to_dict(), indent=2))
     else:
@@ -173,12 +172,13 @@ def erd(
 
       datamodeler erd --format dot --out erd/                 # large models: one diagram per part + index.md
     """
-    from .export.erd import ErdOptions
     from .export import run_erd
+    from .export.erd import ErdOptions
+    from .store import load_model
 
     options = ErdOptions(entity=entity, table=table, schema=schema, depth=depth, columns=columns,  # type: ignore[arg-type]
                          include_plausible=include_plausible, collapse_shared=collapse_shared)
-    _show_outcome(run_erd(model, format, options, out))
+    _show_outcome(run_erd(load_model(model), format, options, out))
 
 
 @app.command()
@@ -199,8 +199,9 @@ def docs(
       datamodeler docs --format dbt > models/sources.yml
     """
     from .export import run_docs
+    from .store import load_model
 
-    _show_outcome(run_docs(model, format, out))
+    _show_outcome(run_docs(load_model(model), format, out))
 
 
 @app.command()
@@ -226,19 +227,15 @@ def review(
       datamodeler review                                    # a/r/s/q for each plausible relationship
     """
     from .render import review_prompt, review_table
-    from .review import decide, pending, save_decisions, save_reviewed
-    from .store import check_writable, load_model
+    from .review import decide, pending, record_decisions
+    from .store import load_model
 
     if list_only or as_json:
         waiting = pending(load_model(model))
         print(json.dumps([r.model_dump(mode="json", exclude_none=True) for r in waiting], indent=2)) if as_json else stdout.print(review_table(waiting))
         return
-    if accept or reject:
-        changed = save_decisions(model, accept, reject, by)  # read, decide, write under the model file's lock
-    else:
-        waiting = pending(load_model(model))
-        check_writable(model)  # before the human spends time answering
-        changed = save_reviewed(model, review_prompt(stdout, waiting, decide, by), by)
+    prompt = None if (accept or reject) else (lambda data: review_prompt(stdout, pending(data), decide, by))
+    changed = record_decisions(model, accept, reject, by, decide_all=prompt)
     stderr.print(f"{len(changed)} decision(s) saved to {model}", markup=False, highlight=False)
 
 

@@ -177,8 +177,18 @@ def build_graph(model: DataModel, relationships: Iterable[Relationship] | None =
     return ModelGraph(model, relationships)
 
 
+def direction_of(upstream: bool, downstream: bool) -> Direction | None:
+    """The ``--upstream`` / ``--downstream`` flags as one direction; neither or both: None (both ways)."""
+    if upstream == downstream:
+        return None
+    return "upstream" if upstream else "downstream"
+
+
 def lineage_view(model: DataModel, name: str, direction: Direction | None = None, depth: int | None = None) -> LineageView:
-    """Upstream and/or downstream lineage of a table or ``table.column`` (both directions when none is given)."""
+    """Upstream and/or downstream lineage of a table or ``table.column`` (both directions when none is given).
+
+    Example: ``lineage_view(model, "marts.member_ltv.lifetime_value", "upstream", depth=2).to_dict()``
+    """
     graph = build_graph(model)
     node = graph.resolve(name)
     level = graph.lineage.nodes[node].get("level", "column")

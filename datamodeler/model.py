@@ -86,6 +86,7 @@ class ColumnProfile(Record):
 
 
 class Column(Record):
+    """One column of a table: name, type, nullability, what profiling and PII detection found, its description."""
     name: str
     type: str
     nullable: bool = True

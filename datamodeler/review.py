@@ -4,12 +4,28 @@ running at the same time keeps it (``store.save_scanned``)."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from pathlib import Path
 
 from .errors import ConfigError, NotFoundError
 from .model import DataModel, Evidence, Relationship
-from .store import update_model
+from .store import check_writable, load_model, update_model
+
+Decide = Callable[[DataModel], list[Relationship]]  # decisions made on a model read earlier (an interactive prompt)
+
+
+def record_decisions(path: Path | str, accept: Iterable[str] = (), reject: Iterable[str] = (), by: str | None = None,
+                     decide_all: Decide | None = None) -> list[Relationship]:
+    """Accept / reject relationships by id in the model file at ``path`` and save it, under the file's lock.
+
+    ``decide_all`` replaces the ids (the CLI's interactive prompt): it decides on the file as read now, and its
+    decisions are written into the file as it is when it returns. Nothing is saved when a decision fails.
+    Example: ``record_decisions("datamodel.json", accept=["r_1a2b3c4d5e"], by="ana")``
+    """
+    if decide_all is None:
+        return save_decisions(Path(path), accept, reject, by)
+    check_writable(Path(path))  # before a person spends time answering
+    return save_reviewed(Path(path), decide_all(load_model(Path(path))), by)
 
 
 def save_decisions(path: Path, accept: Iterable[str] = (), reject: Iterable[str] = (), by: str | None = None) -> list[Relationship]:
@@ -29,6 +45,7 @@ def _carry(model: DataModel, decided: Relationship, by: str | None) -> Relations
         current = decided.model_copy(deep=True)
         model.relationships.append(current)
     return decide(current, decided.status, by)
+
 
 def apply_decisions(model: DataModel, accept: Iterable[str] = (), reject: Iterable[str] = (), by: str | None = None) -> list[Relationship]:
     """Mark relationships ``accepted`` / ``rejected``; returns the changed ones. Unknown ids raise ``NotFoundError``."""

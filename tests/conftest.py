@@ -1,4 +1,5 @@
-"""Shared fixtures: a real PostgreSQL server, the demo warehouse, the ../shared datasets (optional)."""
+"""Shared fixtures: a real PostgreSQL server, the demo warehouse and its model scanned once, the ../shared datasets
+(optional), and the ``slow`` marker (opt-in: ``--runslow`` or DATAMODELER_SLOW=1)."""
 
 from __future__ import annotations
 
@@ -22,6 +23,17 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         default=os.environ.get("DATAMODELER_DATASETS", str(REPO.parent / "shared" / "datasets")),
         help="Folder of public sample databases (Chinook, Northwind, Sakila, Spider, TPC); tests using it skip when absent.",
     )
+    parser.addoption("--runslow", action="store_true", default=False, help="Also run the tests marked slow (or set DATAMODELER_SLOW=1).")
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Skip tests marked ``slow`` unless asked for: the default run stays fast enough to run on every change."""
+    if config.getoption("--runslow") or os.environ.get("DATAMODELER_SLOW") == "1":
+        return
+    skip = pytest.mark.skip(reason="slow: run with --runslow or DATAMODELER_SLOW=1")
+    for item in items:
+        if "slow" in item.keywords:
+            item.add_marker(skip)
 
 
 LLM_ENV = ("OPENAI_API_KEY", "OPENAI_BASE_URL", "DATAMODELER_LLM_BASE_URL", "DATAMODELER_LLM_API_KEY", "DATAMODELER_LLM_MODEL",
@@ -65,6 +77,51 @@ def demo_env(demo_paths, demo_home: Path, monkeypatch: pytest.MonkeyPatch) -> Pa
     """Point DATAMODELER_HOME at the session's demo so `datamodeler scan` (no URL) reuses it."""
     monkeypatch.setenv("DATAMODELER_HOME", str(demo_home))
     return demo_home
+
+
+class DemoScan(NamedTuple):
+    """The demo scanned once by ``datamodeler scan --out FILE --json`` (no URL, no LLM): the file and what the CLI said."""
+
+    model_file: Path
+    exit_code: int
+    stdout: str
+    output: str
+
+
+@pytest.fixture(scope="session")
+def demo_scan_once(demo_paths, demo_home: Path, tmp_path_factory: pytest.TempPathFactory) -> DemoScan:
+    """The bundled demo scanned once per session, as a user does it (CLI, no URL). Read it; never write it:
+    a test that changes the model takes ``demo_model`` (a fresh copy) or copies ``demo_model_file``."""
+    from typer.testing import CliRunner
+
+    from datamodeler.cli import app
+
+    folder = tmp_path_factory.mktemp("demo-scan")
+    out = folder / "datamodel.json"
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("DATAMODELER_HOME", str(demo_home))
+        for name in (*LLM_ENV, "DATAMODELER_CONFIG"):
+            patch.delenv(name, raising=False)
+        patch.chdir(folder)  # no stray ./datamodeler.toml
+        result = CliRunner().invoke(app, ["scan", "--out", str(out), "--json"])
+    return DemoScan(out, result.exit_code, result.stdout, result.output)
+
+
+@pytest.fixture(scope="session")
+def demo_model_file(demo_scan_once: DemoScan):
+    """The session's scanned demo model file: read it, never write it (checked when the session ends)."""
+    assert demo_scan_once.exit_code == 0, demo_scan_once.output
+    before = demo_scan_once.model_file.read_bytes()
+    yield demo_scan_once.model_file
+    assert demo_scan_once.model_file.read_bytes() == before, "a test changed the shared demo model file: copy it, or use demo_model"
+
+
+@pytest.fixture()
+def demo_model(demo_model_file: Path):
+    """A fresh ``DataModel`` of the scanned demo for one test: change it freely."""
+    from datamodeler.store import load_model
+
+    return load_model(demo_model_file)
 
 
 # -- PostgreSQL ---------------------------------------------------------------------------------

@@ -26,23 +26,10 @@ ROOT = Path(__file__).resolve().parents[1]
 QUESTION = "weekly impressions per country"
 
 
-@pytest.fixture(scope="module")
-def demo_model_path(demo_paths, demo_home, tmp_path_factory) -> Path:
-    """The demo warehouse scanned once (no LLM) into a temporary model file."""
-    from datamodeler.scan import ScanOptions, run_scan
-
-    out = tmp_path_factory.mktemp("ask") / "datamodel.json"
-    with pytest.MonkeyPatch.context() as patch:
-        patch.setenv("DATAMODELER_HOME", str(demo_home))
-        for name in ("OPENAI_API_KEY", "OPENAI_BASE_URL", "DATAMODELER_LLM_BASE_URL", "DATAMODELER_LLM_API_KEY"):
-            patch.delenv(name, raising=False)
-        run_scan(ScanOptions(url=None, use_llm=False, out=out))
-    return out
-
-
 @pytest.fixture()
-def demo_model(demo_model_path) -> DataModel:
-    return load_model(demo_model_path)
+def demo_model_path(demo_model_file) -> Path:
+    """The session's scanned demo (no LLM), see tests/conftest.py."""
+    return demo_model_file
 
 
 @pytest.fixture(autouse=True)

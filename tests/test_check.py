@@ -174,28 +174,18 @@ def test_report_is_plain_data(shop):
 # -- the demo warehouse -------------------------------------------------------------------------
 
 
-@pytest.fixture(scope="module")
-def demo_model(demo_paths, tmp_path_factory):
-    from datamodeler.demo import demo_url
-    from datamodeler.scan import ScanOptions, run_scan
-
-    out = tmp_path_factory.mktemp("check") / "m.json"
-    run_scan(ScanOptions(url=demo_url(demo_paths), query_logs=list(demo_paths.query_logs), out=out, use_llm=False))
-    return out
-
-
-def test_the_demo_log_is_mostly_explained_and_its_non_key_joins_are_listed(demo_model, demo_paths):
-    report = check_model(load_model(demo_model), read_logs(demo_paths.query_logs))
+def test_the_demo_log_is_mostly_explained_and_its_non_key_joins_are_listed(demo_model_file, demo_paths):
+    report = check_model(load_model(demo_model_file), read_logs(demo_paths.query_logs))
     assert report.explained_share >= 0.9
     missed = {(j.left_table, j.right_table) for j in report.joins.unexplained()}
     assert ("events.impressions", "events.playback_sessions") in missed
     assert all(j.verdict == "explained" for j in report.joins.joins if (j.left_table, j.right_table) == ("catalog.titles", "events.playback_sessions"))
     assert report.contradictions == []
-    assert report.documentation.tables == len(load_model(demo_model).tables)
+    assert report.documentation.tables == len(load_model(demo_model_file).tables)
 
 
-def test_the_demo_replayed_from_the_log_matches_the_recorded_joins(demo_model, demo_paths):
-    model = load_model(demo_model)
+def test_the_demo_replayed_from_the_log_matches_the_recorded_joins(demo_model_file, demo_paths):
+    model = load_model(demo_model_file)
     for join in model.joins:  # the recorded joins include the crawled views' definitions; the replay reads the log only
         join.count -= sum(q.startswith("view:") for q in join.queries)
     model.joins = [j for j in model.joins if j.count]
@@ -203,34 +193,34 @@ def test_the_demo_replayed_from_the_log_matches_the_recorded_joins(demo_model, d
     assert from_log.joins.executions == recorded.joins.executions
 
 
-def test_cli_json(demo_model, demo_paths):
-    result = runner.invoke(app, ["check", "--model", str(demo_model), "-q", str(demo_paths.query_logs[0]), "-q", str(demo_paths.query_logs[1]), "--json"])
+def test_cli_json(demo_model_file, demo_paths):
+    result = runner.invoke(app, ["check", "--model", str(demo_model_file), "-q", str(demo_paths.query_logs[0]), "-q", str(demo_paths.query_logs[1]), "--json"])
     assert result.exit_code == 0, result.output
     data = json.loads(result.stdout)
     assert data["explained_share"] >= 0.9 and data["joins"]["source"] == "query_log"
 
 
-def test_cli_exits_3_below_the_minimum_explained_share(demo_model):
-    result = runner.invoke(app, ["check", "--model", str(demo_model), "--min-explained", "1.0"])
+def test_cli_exits_3_below_the_minimum_explained_share(demo_model_file):
+    result = runner.invoke(app, ["check", "--model", str(demo_model_file), "--min-explained", "1.0"])
     assert result.exit_code == 3
     assert "joins explained" in result.stdout and "events.impressions" in result.stdout
-    assert runner.invoke(app, ["check", "--model", str(demo_model), "--min-explained", "0.5"]).exit_code == 0
+    assert runner.invoke(app, ["check", "--model", str(demo_model_file), "--min-explained", "0.5"]).exit_code == 0
 
 
-def test_cli_exits_3_when_there_was_no_join_to_explain(tmp_path, demo_model):
+def test_cli_exits_3_when_there_was_no_join_to_explain(tmp_path, demo_model_file):
     log = tmp_path / "no_joins.sql"
     log.write_text("select 1;\n")
-    result = runner.invoke(app, ["check", "--model", str(demo_model), "-q", str(log), "--min-explained", "0.9"])
+    result = runner.invoke(app, ["check", "--model", str(demo_model_file), "-q", str(log), "--min-explained", "0.9"])
     assert result.exit_code == 3
     assert "no join to explain" in result.stderr
 
 
-def test_cli_errors_are_one_line(tmp_path, demo_model):
+def test_cli_errors_are_one_line(tmp_path, demo_model_file):
     missing = runner.invoke(app, ["check", "--model", str(tmp_path / "nope.json")])
     assert missing.exit_code == 1 and missing.stderr.startswith("Error: no model file") and missing.stderr.count("\n") == 1
-    no_log = runner.invoke(app, ["check", "--model", str(demo_model), "-q", str(tmp_path / "nope.sql")])
+    no_log = runner.invoke(app, ["check", "--model", str(demo_model_file), "-q", str(tmp_path / "nope.sql")])
     assert no_log.exit_code == 1 and no_log.stderr.startswith("Error: query log") and no_log.stderr.count("\n") == 1
-    assert runner.invoke(app, ["check", "--model", str(demo_model), "--min-explained", "2"]).exit_code == 2
+    assert runner.invoke(app, ["check", "--model", str(demo_model_file), "--min-explained", "2"]).exit_code == 2
 
 
 def test_check_leaves_the_model_file_alone(tmp_path, shop):

@@ -135,9 +135,9 @@ def test_installed_console_script(shop, tmp_path):
     assert failed.stderr.strip().splitlines()[-1].startswith("Error: no SQLite database")
 
 
-def test_scan_with_no_url_scans_the_bundled_demo(demo_env, tmp_path):
-    out = tmp_path / "demo.json"
-    result = invoke("scan", "--out", str(out), "--json")
+def test_scan_with_no_url_scans_the_bundled_demo(demo_scan_once):
+    """`datamodeler scan --out FILE --json` with no URL: the session's one demo scan (tests/conftest.py)."""
+    result, out = demo_scan_once, demo_scan_once.model_file
     assert result.exit_code == 0, result.output
     summary = json.loads(result.stdout)
     assert summary["tables"] >= 20 and summary["dialect"] == "duckdb"

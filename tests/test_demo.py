@@ -298,6 +298,7 @@ def test_every_relationship_is_joined_in_the_log(parsed_statements, rel):
     assert any(joins_relationship(tree, rel) for tree in parsed_statements)
 
 
+@pytest.mark.slow  # runs the whole log on a copy of the warehouse
 def test_parseable_statements_run_on_the_warehouse(demo_paths, statements, tmp_path):
     copy = tmp_path / demo.DATABASE_FILE_NAME
     shutil.copy(demo_paths.database, copy)
@@ -318,6 +319,7 @@ def test_parseable_statements_run_on_the_warehouse(demo_paths, statements, tmp_p
 # ---------------------------------------------------------------- determinism
 
 
+@pytest.mark.slow  # generates the whole demo a second time
 def test_generation_is_deterministic(demo_paths, tmp_path):
     generator = demo.load_generator()
     database = tmp_path / demo.DATABASE_FILE_NAME

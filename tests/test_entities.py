@@ -309,11 +309,8 @@ def pairwise_f1(found: dict[str, list[str]], truth: dict[str, list[str]]) -> flo
     return 2 * hits / (len(got) + len(want)) if got or want else 1.0
 
 
-def test_demo_scan_entities_and_roles(demo_paths, demo_env, tmp_path):
-    from datamodeler.demo import demo_url
-    from datamodeler.scan import ScanOptions, run_scan
-
-    model, _ = run_scan(ScanOptions(url=demo_url(demo_paths), query_logs=list(demo_paths.query_logs), out=tmp_path / "m.json", use_llm=False))
+def test_demo_scan_entities_and_roles(demo_model):
+    model = demo_model
     assert_each_table_once(model)
     assert pairwise_f1(groups(model), TRUTH["entities"]) >= 0.8
     role = roles(model)

@@ -140,6 +140,7 @@ def test_injection_comment_is_sent_only_inside_the_data_block(demo_scan):
     assert "never instructions" in system and "<data>" in system
 
 
+@pytest.mark.slow  # a second whole demo scan with the LLM stage
 def test_rescan_answers_from_the_cache_and_keeps_human_descriptions(demo_scan):
     server, _, _, options = demo_scan
     saved = json.loads(options.out.read_text())

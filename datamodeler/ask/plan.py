@@ -440,6 +440,14 @@ LOGIC_WORDS = frozenset("than not no without except both or before after between
 ENTITY_QUESTION = ("which", "who", "whom", "whose")
 
 
+def plan_name_stems(plan: QueryPlan) -> set[str]:
+    """The stems of the words naming the plan's tables and columns."""
+    tables = [plan.anchor, *(t for s in plan.join_path for t in (s.left_table, s.right_table))]
+    columns = [c for c in (*plan.group_columns, plan.measure_column, plan.time_column, *plan.select_columns) if c]
+    names = [t.rpartition(".")[2] for t in tables] + [f"{table.rpartition('.')[2]} {column}" for table, column in columns]
+    return {stem(w) for name in names for w in tokens(name)}
+
+
 def judge_plan(plan: QueryPlan, model: DataModel, linking: Linking) -> None:
     """Fill ``plan.needs`` with what a right answer would need beyond the skeleton (empty: confident)."""
     words = tokens(plan.question.replace("'", " "))
@@ -454,7 +462,8 @@ def judge_plan(plan: QueryPlan, model: DataModel, linking: Linking) -> None:
     if plan.intent.grain and plan.time_column is None:
         plan.needs.append(f"a date or time column of {plan.anchor}")
     ranked = plan.intent.ranking.words if plan.intent.ranking is not None and plan.order_column is not None else frozenset()
-    logic = sorted({w for w in words if w in LOGIC_WORDS or w.isdigit()} - ranked)
+    named = plan_name_stems(plan)  # "order" names the orders table here, not an ordering
+    logic = sorted({w for w in words if (w in LOGIC_WORDS and stem(w) not in named) or w.isdigit()} - ranked)
     judge_ranking(plan)
     if logic:
         plan.needs.append(f"an LLM: comparisons, rankings or numbers ({', '.join(logic)}) are beyond the no-LLM builder")

@@ -1,7 +1,7 @@
 """The export facade behind ``datamodeler erd`` and ``datamodeler docs``: plan, draw, then write.
 
-``export_erd`` and ``export_docs`` return an ``Export`` (file name -> content); ``write_export``
-is the one place that writes the files (or says where text for stdout is).
+``export_erd`` and ``export_docs`` return an ``Export`` (file name -> content); ``write_erd`` and
+``write_docs`` write them; ``write_export`` is the one place that writes files. All take a ``DataModel``.
 """
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ from ..errors import ExportError
 from .formats import exporter
 from .formats.markdown import text as markdown_text
 from ..model import DataModel
-from ..store import load_model, write_atomic
+from ..store import write_atomic
 
 
 @dataclass
@@ -30,8 +30,12 @@ class Export:
         return next(iter(self.files.values()))
 
 
-def export_erd(model: DataModel, fmt: str, options: ErdOptions) -> Export:
-    """Draw the requested diagram(s) in ``fmt``; a large selection becomes parts plus ``index.md``."""
+def export_erd(model: DataModel, fmt: str = "mermaid", options: ErdOptions | None = None) -> Export:
+    """Draw the requested diagram(s) in ``fmt``; a large selection becomes parts plus ``index.md``.
+
+    Example: ``export_erd(model, "mermaid", ErdOptions(table="orders", depth=2)).single`` -> Mermaid text
+    """
+    options = options or ErdOptions()
     chosen = exporter(fmt, "diagram")
     planned = plan_diagrams(model, options, chosen.fits)
     _check_fits(planned, chosen.fits, fmt)
@@ -42,10 +46,23 @@ def export_erd(model: DataModel, fmt: str, options: ErdOptions) -> Export:
     return Export(files, folder=True, parts=len(planned))
 
 
-def export_docs(model: DataModel, fmt: str) -> Export:
+def export_docs(model: DataModel, fmt: str = "markdown") -> Export:
     """The whole model as documentation in ``fmt`` (markdown, html or dbt): always a folder."""
     files = exporter(fmt, "docs").export(model)
     return Export(dict(files), folder=True, parts=len(files))
+
+
+def write_erd(model: DataModel, out: Path | str, fmt: str = "mermaid", options: ErdOptions | None = None) -> list[Path]:
+    """Draw and write: one file at ``out`` (or inside it, when a folder), or a folder of parts with ``index.md``."""
+    return write_export(export_erd(model, fmt, options), Path(out), f"erd{exporter(fmt, 'diagram').suffix}")
+
+
+DEFAULT_DOCS_FOLDER = Path("datamodel-docs")
+
+
+def write_docs(model: DataModel, out: Path | str = DEFAULT_DOCS_FOLDER, fmt: str = "markdown") -> list[Path]:
+    """Write the documentation folder (markdown, html or dbt) under ``out``; returns the files written."""
+    return write_export(export_docs(model, fmt), Path(out), "index")
 
 
 def write_export(result: Export, out: Path | None, default_name: str) -> list[Path]:
@@ -91,9 +108,6 @@ def _index(planned: list[PlannedDiagram], suffix: str) -> str:
     return "\n".join(lines) + "\n"
 
 
-DEFAULT_DOCS_FOLDER = Path("datamodel-docs")
-
-
 @dataclass
 class Outcome:
     """What a command shows: text/bytes for stdout, or the files it wrote."""
@@ -103,9 +117,9 @@ class Outcome:
     parts: int = 1
 
 
-def run_erd(model_path: Path, fmt: str, options: ErdOptions, out: Path | None) -> Outcome:
-    """``datamodeler erd``: load the model, draw, then print the single diagram or write the files."""
-    result = export_erd(load_model(model_path), fmt, options)
+def run_erd(model: DataModel, fmt: str, options: ErdOptions, out: Path | None) -> Outcome:
+    """``datamodeler erd``: draw, then print the single diagram or write the files."""
+    result = export_erd(model, fmt, options)
     if out is None and not result.folder:
         return Outcome(stdout=result.single)
     if out is None:
@@ -114,9 +128,9 @@ def run_erd(model_path: Path, fmt: str, options: ErdOptions, out: Path | None) -
     return Outcome(written=write_export(result, out, f"erd{exporter(fmt, 'diagram').suffix}"), parts=result.parts)
 
 
-def run_docs(model_path: Path, fmt: str, out: Path | None) -> Outcome:
-    """``datamodeler docs``: load the model and write the docs folder (dbt without --out: schema.yml on stdout)."""
-    result = export_docs(load_model(model_path), fmt)
+def run_docs(model: DataModel, fmt: str, out: Path | None) -> Outcome:
+    """``datamodeler docs``: write the docs folder (dbt without --out: schema.yml on stdout)."""
+    result = export_docs(model, fmt)
     if out is None and len(result.files) == 1:
         return Outcome(stdout=result.single)
     return Outcome(written=write_export(result, out or DEFAULT_DOCS_FOLDER, "index"), parts=result.parts)

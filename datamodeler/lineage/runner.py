@@ -10,11 +10,10 @@ import multiprocessing
 import os
 import signal
 import threading
-import time
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
-from contextlib import contextmanager
+from contextlib import closing, contextmanager
 
 from .catalog import CatalogIndex
 from .extract import StatementAnalyzer, StatementLineage
@@ -69,8 +68,9 @@ def analyze_shapes(items: Sequence[Item], catalog: CatalogIndex, dialect: str | 
     results: dict[str, StatementLineage] = {}
     pending = list(items)
     for _ in range(MAX_ROUNDS):
-        for fingerprint, result in _run_round(pending, catalog, dialect, workers, timeout_s, on_done):
-            results[fingerprint] = result
+        with closing(_run_round(pending, catalog, dialect, workers, timeout_s, on_done)) as analysed:
+            for fingerprint, result in analysed:  # closing(): a Ctrl-C here still shuts the worker pool down now
+                results[fingerprint] = result
         learned = _learn_created_tables(results.values(), catalog)
         if not learned and not _learn_inferred_columns(results.values(), catalog):
             break
@@ -98,11 +98,12 @@ def _run_parallel(items: Sequence[Item], catalog: CatalogIndex, dialect: str | N
     size = max(8, len(items) // (workers * 8))
     chunks = [list(items[i : i + size]) for i in range(0, len(items), size)]
     context = multiprocessing.get_context("forkserver" if "forkserver" in multiprocessing.get_all_start_methods() else "spawn")
-    _start_forkserver_deaf_to_ctrl_c(context)
     pool = ProcessPoolExecutor(workers, mp_context=context, initializer=_start_worker, initargs=(catalog, dialect, timeout_s))
     try:
-        _start_workers_deaf_to_ctrl_c(pool, workers)
-        for chunk_results in pool.map(_analyze_chunk, chunks):
+        with _ctrl_c_held():  # a Ctrl-C now waits until every worker is started and known to the pool
+            _start_forkserver(context)
+            results = pool.map(_analyze_chunk, chunks)  # submits every chunk, which starts every worker
+        for chunk_results in results:
             yield from chunk_results
             if on_done:
                 on_done(len(chunk_results))
@@ -117,46 +118,42 @@ def _run_parallel(items: Sequence[Item], catalog: CatalogIndex, dialect: str | N
 _WORKER: dict[str, object] = {}
 
 
-def _start_workers_deaf_to_ctrl_c(pool: ProcessPoolExecutor, workers: int) -> None:
-    """Start every worker with Ctrl-C held back in this process: an interrupt while a worker still reads its start-up
-    state from us would make it print a traceback (its semaphores gone). The interrupt is raised right after."""
-    if threading.current_thread() is not threading.main_thread():
-        list(pool.map(_ready, range(workers)))
-        return
-    held: list[int] = []
-    previous = signal.signal(signal.SIGINT, lambda signum, frame: held.append(signum))
-    try:
-        list(pool.map(_ready, range(workers)))
-    finally:
-        signal.signal(signal.SIGINT, previous)
-    if held:
-        raise KeyboardInterrupt
+@contextmanager
+def _ctrl_c_held() -> Iterator[None]:
+    """Hold Ctrl-C until the block ends, then raise it: nothing is lost, nothing interrupts the block.
 
-
-def _ready(_: int) -> bool:
-    time.sleep(0.05)  # long enough for each worker to take one
-    return True
-
-
-def _start_forkserver_deaf_to_ctrl_c(context: multiprocessing.context.BaseContext) -> None:
-    """Start the fork server with SIGINT ignored, so every worker it forks ignores Ctrl-C from birth.
-
-    A worker interrupted while it starts prints a stray traceback, or leaves the pool waiting forever;
-    ignoring SIGINT only in the worker initializer leaves that window open.
+    Starting a worker is not atomic: a Ctrl-C inside ``Process.start`` left a worker the pool did not know,
+    so it was never joined, and it died in ``SemLock._rebuild`` with a traceback once this process exited
+    and unlinked its semaphores. SIGINT is also blocked in this thread, so processes started in the block
+    (the fork server, hence every worker it forks) inherit it blocked, the way CPython starts its resource
+    tracker; the Python handler covers the signal when the kernel hands it to another thread.
     """
-    if context.get_start_method() != "forkserver" or threading.current_thread() is not threading.main_thread():
+    if threading.current_thread() is not threading.main_thread():
+        yield
         return
-    from multiprocessing import forkserver
-
-    previous = signal.signal(signal.SIGINT, signal.SIG_IGN)
+    caught: list[int] = []
+    previous = signal.signal(signal.SIGINT, lambda signum, frame: caught.append(signum))
+    mask = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT}) if hasattr(signal, "pthread_sigmask") else None
     try:
-        forkserver.ensure_running()
+        yield
     finally:
-        signal.signal(signal.SIGINT, previous)
+        if mask is not None:
+            signal.pthread_sigmask(signal.SIG_SETMASK, mask)  # a pending Ctrl-C lands in ``caught`` here
+        signal.signal(signal.SIGINT, previous if previous is not None else signal.SIG_DFL)
+        if caught:
+            signal.raise_signal(signal.SIGINT)  # now handled as usual: KeyboardInterrupt by default
+
+
+def _start_forkserver(context: multiprocessing.context.BaseContext) -> None:
+    """Start the fork server now, inside ``_ctrl_c_held``, so it and every worker it forks keep SIGINT blocked."""
+    if context.get_start_method() == "forkserver":
+        from multiprocessing import forkserver
+
+        forkserver.ensure_running()
 
 
 def _start_worker(catalog: CatalogIndex, dialect: str | None, timeout_s: float) -> None:
-    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the parent's to handle
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the parent's to handle (also where SIGINT was not blocked)
     _WORKER["analyzer"] = StatementAnalyzer(catalog, dialect)
     _WORKER["timeout_s"] = timeout_s
 
