@@ -32,7 +32,7 @@ REJECTED_KEPT_PER_CHILD = 2
 def score(rel: Relationship) -> tuple[float, str | None]:
     """(score, reason for rejection or None); the score is not clipped, so that strong candidates still rank."""
     total = 0.0
-    naming = [e.strength or 0.0 for e in rel.evidence if e.kind == "naming"]
+    naming = [e.strength or 0.0 for e in rel.evidence if e.kind in ("naming", "value_sample")]
     total += max(naming, default=0.0)
     joins = sum(e.count or 0 for e in rel.evidence if e.kind == "query_join")
     if any(e.kind == "query_join" for e in rel.evidence):
