@@ -228,7 +228,7 @@ def run_spider_data(files: list[Path], mutation: str, keep_primary_keys: bool, w
     return total
 
 
-def reliability_table(calibration: list[tuple[float, bool]], bins: tuple[float, ...] = (0.0, 0.5, 0.6, 0.7, 0.8, 0.9, 1.01)) -> str:
+def reliability_table(calibration: list[tuple[float, bool]], bins: tuple[float, ...] = (0.0, 0.2, 0.4, 0.6, 0.8, 1.01)) -> str:
     """Confidence bins against the measured precision of the relationships in them."""
     lines = ["| confidence | relationships | right | precision | mean confidence |", "| --- | ---: | ---: | ---: | ---: |"]
     for low, high in zip(bins, bins[1:]):

@@ -5,6 +5,7 @@
                               duplicates: the scan caps the status at plausible, ``check`` calls an asserted
                               relationship with any of these a contradiction, so a verified one never is
     confidence factor         min(inclusion, 1 - orphan rate): partial inclusion and orphans lower the confidence
+    calibration               the score mapped to the share of such candidates that were right on the dev sets
 
 Every threshold lives here; ``health_problems`` and ``hard_failure`` read typed evidence only.
 """
@@ -83,3 +84,18 @@ def confidence_factor(rel: Relationship) -> float:
     ratio = inclusion_ratio(rel)
     factors = [1.0, *([ratio] if ratio is not None else []), *([1 - rel.orphan_rate] if rel.orphan_rate is not None else [])]
     return max(0.0, min(factors))
+
+
+CALIBRATION = ((0.0, 0.0), (PLAUSIBLE_AT, 0.05), (VERIFIED_AT, 0.35), (0.99, 0.6), (1.0, 1.0))
+"""Score -> confidence knots, measured on the 157 Spider databases with data (docs/benchmarks.md, reliability table):
+candidates short of full naming and inclusion support were right about half of the time, full ones ~93%."""
+
+
+def calibrated(score: float) -> float:
+    """The share of candidates with this score that were right on the dev sets (piecewise linear in ``CALIBRATION``)."""
+    if score >= CALIBRATION[-1][0]:
+        return CALIBRATION[-1][1]
+    for (x0, y0), (x1, y1) in zip(CALIBRATION, CALIBRATION[1:]):
+        if score < x1:
+            return y0 + (y1 - y0) * (max(score, x0) - x0) / (x1 - x0)
+    return CALIBRATION[-1][1]

@@ -9,7 +9,7 @@ inclusion (share of distinct child values found in the parent key, d distinct va
 Status (``status_of``): declared stays declared; a hard failure of ``health.hard_failure`` (incompatible types,
 inclusion < 0.5, disjoint value ranges) rejects; score ≥ 0.7 and healthy (``health.may_be_verified``: inclusion
 ≥ 0.9, orphans ≤ 10%, a parent that is a key) → verified; ≥ 0.35 → plausible, else rejected.
-Confidence: the score clipped to 1, times ``health.confidence_factor`` (partial inclusion and orphans lower it),
+Confidence: the calibrated score (``health.calibrated``), times ``health.confidence_factor`` (partial inclusion and orphans lower it),
 kept below 0.7 when the status is not verified. See docs/relationships.md.
 """
 
@@ -20,7 +20,7 @@ from collections import defaultdict
 
 from ..model import Evidence, Relationship
 from ..identifiers import table_stem
-from .health import PLAUSIBLE_AT, VERIFIED_AT, confidence_factor, hard_failure, may_be_verified
+from .health import PLAUSIBLE_AT, VERIFIED_AT, calibrated, confidence_factor, hard_failure, may_be_verified
 
 AMBIGUITY_MARGIN = 0.04
 PARENT_KEY_POINTS = {"declared_primary_key": 0.15, "declared_unique": 0.15, "inferred_unique_on_data": 0.1,
@@ -62,8 +62,8 @@ def status_of(rel: Relationship, value: float, hard_fail: str | None) -> tuple[s
 
 
 def confidence_of(rel: Relationship, value: float, status: str) -> float:
-    """The score clipped to 1, lowered by partial inclusion and orphans; below ``VERIFIED_AT`` unless verified."""
-    confidence = min(1.0, value) * confidence_factor(rel)
+    """The calibrated score, lowered by partial inclusion and orphans; below ``VERIFIED_AT`` unless verified."""
+    confidence = calibrated(value) * confidence_factor(rel)
     if status != "verified":
         confidence = min(confidence, VERIFIED_AT - 0.01)
     return round(confidence, 3)
