@@ -29,6 +29,7 @@ from datamodeler.profile import Budget, profile_tables  # noqa: E402
 from datamodeler.discovery.relationships import discover_relationships  # noqa: E402
 from datamodeler.sources import CatalogFilter, open_source  # noqa: E402
 from spider import spider_model  # noqa: E402
+import mutate as mutations  # noqa: E402
 
 Pair = tuple[str, str, str, str]
 SAMPLE_DATABASES = {"chinook": "Chinook_Sqlite.sqlite", "northwind": "northwind.db", "sakila": "sakila.db"}
@@ -109,14 +110,14 @@ def rebuild_without_constraints(original: Path, target: Path, keep_primary_keys:
     dst.close()
 
 
-def scan_database(url: str, sample_rows: int = 100_000) -> DataModel:
+def scan_database(url: str, sample_rows: int = 100_000, budget_s: float = 60) -> DataModel:
     """Crawl, profile, infer keys and relationships (the scan's own stage functions, no query log)."""
     source = open_source(url)
     try:
         model = DataModel(source=SourceInfo(url=url, dialect=source.dialect, scanned_at="benchmark"))
         model.tables = source.catalog(CatalogFilter())
-        profile_tables(source, model.tables, sample_rows, Budget(60, 30))
-        budget = Budget(60, 30)
+        profile_tables(source, model.tables, sample_rows, Budget(budget_s, budget_s / 2))
+        budget = Budget(budget_s, budget_s / 2)
         infer_primary_keys(source, model.tables, budget)
         model.relationships = discover_relationships(model, source, sample_rows, budget)
         return model
@@ -159,6 +160,118 @@ def run_spider(path: Path) -> tuple[Score, Score]:
         found_all, base_all, truth_all = found_all + len(found), base_all + len(base), truth_all + len(truth)
         hits, base_hits = hits + len(found & truth), base_hits + len(base & truth)
     return Score("spider (schema only, 166 DBs)", found_all, truth_all, hits), Score("spider", base_all, truth_all, base_hits)
+
+
+# -- Spider databases with data, and their mutations ---------------------------------------------
+
+
+@dataclass
+class DataRun:
+    """One dev set under one mutation: FK score, PK exactness and (confidence, right) per proposed relationship."""
+
+    score: Score
+    pk_exact: int = 0
+    pk_total: int = 0
+    calibration: list[tuple[float, bool]] | None = None
+    misses: list[str] | None = None
+
+
+def spider_databases(folder: Path, sample: int | None) -> list[Path]:
+    """The Spider SQLite files; every n-th one when a sample size is given (a stable subset)."""
+    files = sorted(folder.glob("*.sqlite"))
+    if sample and sample < len(files):
+        step = len(files) / sample
+        files = [files[int(i * step)] for i in range(sample)]
+    return files
+
+
+def run_one_database(path: Path, mutation: str, keep_primary_keys: bool, workdir: Path) -> DataRun:
+    """Mutate, drop FKs (and PKs), scan with a small profile budget, score against the mutated copy's declared FKs."""
+    mutated, bare = workdir / f"{path.stem}_{mutation}.sqlite", workdir / f"{path.stem}_{mutation}_bare.sqlite"
+    for stale in (mutated, bare):
+        stale.unlink(missing_ok=True)
+    mutations.mutate(path, mutated, mutation)
+    specs = mutations.read_schema(mutated)
+    truth = mutations.declared_pairs(mutated)
+    mutations.copy_database(mutated, bare, specs, specs, keep_primary_keys, keep_foreign_keys=False)
+    model = scan_database(f"sqlite:///{bare}", budget_s=10)
+    found = pairs_of(model.relationships)
+    calibration = [(rel.confidence, _pairs_of_one(rel) <= truth) for rel in model.relationships if rel.status in ("verified", "plausible")]
+    declared_keys = {s.name.lower(): sorted(c.lower() for c in s.primary_key) for s in specs if s.primary_key}
+    exact = sum(1 for t in model.tables if declared_keys.get(t.name.lower()) == sorted(c.lower() for c in t.primary_key))
+    misses = [f"{path.stem} MISS {p}" for p in sorted(truth - found)] + [f"{path.stem} EXTRA {p}" for p in sorted(found - truth)]
+    return DataRun(score(path.stem, found, truth), exact, len(declared_keys), calibration, misses)
+
+
+def _pairs_of_one(rel) -> set[Pair]:
+    return {(rel.child_table.lower(), c.lower(), rel.parent_table.lower(), p.lower()) for c, p in zip(rel.child_columns, rel.parent_columns)}
+
+
+def _run_job(job: tuple[Path, str, bool, Path]) -> DataRun:
+    return run_one_database(*job)
+
+
+def run_spider_data(files: list[Path], mutation: str, keep_primary_keys: bool, workdir: Path, jobs: int = 1) -> DataRun:
+    """All ``files`` under one mutation, summed."""
+    work = [(f, mutation, keep_primary_keys, workdir) for f in files]
+    if jobs > 1:
+        from multiprocessing import Pool
+
+        with Pool(jobs) as pool:
+            runs = pool.map(_run_job, work, chunksize=4)
+    else:
+        runs = [_run_job(w) for w in work]
+    label = f"spider data ({len(files)} DBs) {mutation}, {'PKs kept' if keep_primary_keys else 'PKs dropped'}"
+    total = DataRun(Score(label, sum(r.score.found for r in runs), sum(r.score.truth for r in runs), sum(r.score.hits for r in runs)),
+                    sum(r.pk_exact for r in runs), sum(r.pk_total for r in runs), [c for r in runs for c in r.calibration or []],
+                    [m for r in runs for m in r.misses or []])
+    return total
+
+
+def reliability_table(calibration: list[tuple[float, bool]], bins: tuple[float, ...] = (0.0, 0.2, 0.4, 0.6, 0.8, 1.01)) -> str:
+    """Confidence bins against the measured precision of the relationships in them."""
+    lines = ["| confidence | relationships | right | precision | mean confidence |", "| --- | ---: | ---: | ---: | ---: |"]
+    for low, high in zip(bins, bins[1:]):
+        inside = [(c, ok) for c, ok in calibration if low <= c < high]
+        if not inside:
+            continue
+        right = sum(ok for _, ok in inside)
+        mean = sum(c for c, _ in inside) / len(inside)
+        lines.append(f"| {low:.1f}–{min(high, 1.0):.1f} | {len(inside)} | {right} | {right / len(inside):.3f} | {mean:.3f} |")
+    return "\n".join(lines)
+
+
+def data_markdown(rows: list[tuple[str, DataRun, float | None]]) -> str:
+    lines = ["| mutation | PKs | truth | found | precision | recall | F1 | F1 cost | PKs exact |",
+             "| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |"]
+    for mutation, run, base in rows:
+        s = run.score
+        keys = "kept" if "PKs kept" in s.name else "dropped"
+        cost = f"{base - s.f1:+.3f}" if base is not None else "—"
+        pk = f"{run.pk_exact}/{run.pk_total}"
+        lines.append(f"| {mutation} | {keys} | {s.truth} | {s.found} | {s.precision:.3f} | {s.recall:.3f} | **{s.f1:.3f}** | {cost} | {pk} |")
+    return "\n".join(lines)
+
+
+def run_mutations(folder: Path, selected: list[str], sample: int | None, workdir: Path, jobs: int, verbose: bool) -> str:
+    """Every selected mutation with PKs kept and dropped; the F1 cost against the original names."""
+    files = spider_databases(folder, sample)
+    rows: list[tuple[str, DataRun, float | None]] = []
+    calibration: list[tuple[float, bool]] = []
+    for keep in (True, False):
+        base = None
+        for mutation in selected:
+            run = run_spider_data(files, mutation, keep, workdir, jobs)
+            if mutation == "original":
+                base = run.score.f1
+                calibration += run.calibration or []
+            rows.append((mutation, run, None if mutation == "original" else base))
+            if verbose:
+                print("\n".join(f"  [{mutation} {'pk' if keep else 'nopk'}] {m}" for m in run.misses or []), file=sys.stderr)
+    out = data_markdown(rows)
+    if calibration:
+        out += "\n\nReliability (original names, PKs kept and dropped):\n\n" + reliability_table(calibration)
+    return out
 
 
 # -- demo ----------------------------------------------------------------------------------------
@@ -205,9 +318,20 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--datasets", type=Path, default=Path(__file__).resolve().parents[2] / "shared" / "datasets")
     parser.add_argument("--no-demo", action="store_true", help="skip the demo warehouse")
     parser.add_argument("--verbose", action="store_true", help="list misses and false positives")
+    parser.add_argument("--only-spider-data", action="store_true", help="only the Spider databases with data and their mutations")
+    parser.add_argument("--no-spider-data", action="store_true", help="skip the Spider databases with data")
+    parser.add_argument("--sample", type=int, default=None, help="use every n-th of the Spider databases, this many in all")
+    parser.add_argument("--mutations", default=",".join(mutations.MUTATIONS), help="comma-separated: " + ", ".join(mutations.MUTATIONS))
+    parser.add_argument("--jobs", type=int, default=2, help="worker processes for the Spider databases")
     args = parser.parse_args(argv)
     rows: list[tuple[Score, Score]] = []
     with tempfile.TemporaryDirectory(prefix="dm-bench-") as tmp:
+        data = args.datasets / "spider" / "database"
+        if not args.no_spider_data and data.is_dir():
+            selected = ["original"] + [m for m in args.mutations.split(",") if m and m != "original"]
+            print(run_mutations(data, selected, args.sample, Path(tmp), args.jobs, args.verbose) + "\n", flush=True)
+        if args.only_spider_data:
+            return 0
         for name in SAMPLE_DATABASES:
             folder = args.datasets / name
             if not folder.is_dir():

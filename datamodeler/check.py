@@ -14,7 +14,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
@@ -22,12 +22,12 @@ from .lineage.pipeline import build_lineage
 from .lineage.shapes import ShapeCollector
 from .model import ASSERTED_STATUSES, Column, DataModel, JoinStat, QueryStats, Relationship, Table
 from .privacy import build_inventory
+from .profile import uniqueness
 from .sources.base import LoggedQuery
+from .discovery.health import health_problems
 from .discovery.verifiers.docs import check_description
 
 VERDICTS = ("explained", "plausible", "contradicted", "unexplained")
-MIN_INCLUSION = 0.9  # an asserted relationship whose child values are found less often than this is contradicted
-MAX_ORPHAN_RATE = 0.1
 TOP_UNEXPLAINED = 20
 _VERDICT_OF_STATUS = {"declared": "explained", "verified": "explained", "accepted": "explained",
                       "plausible": "plausible", "rejected": "contradicted"}
@@ -277,9 +277,6 @@ def _count_source(sources: dict[str, int], item: Table | Column) -> int:
 
 # -- contradictions -------------------------------------------------------------------------------
 
-DataCheck = Callable[[Relationship], str | None]
-
-
 def find_contradictions(model: DataModel) -> list[Contradiction]:
     """Relationships, primary keys and column docs whose evidence disagrees with what the model asserts."""
     found: list[Contradiction] = []
@@ -298,8 +295,8 @@ def relationship_contradictions(model: DataModel, rel: Relationship) -> list[Con
     missing = [Contradiction(kind, rel.id, rel.label, detail) for kind, detail in _missing_endpoints(model, rel)]
     if missing or rel.status not in ASSERTED_STATUSES:
         return missing
-    return [Contradiction(kind, rel.id, rel.label, f"{rel.status}, but {detail}")
-            for kind, check in DATA_CHECKS if (detail := check(rel)) is not None]
+    return [Contradiction(problem.kind, rel.id, rel.label, f"{rel.status}, but {problem.detail}")
+            for problem in health_problems(rel)]
 
 
 def _missing_endpoints(model: DataModel, rel: Relationship) -> list[tuple[str, str]]:
@@ -317,44 +314,6 @@ def _table_named(model: DataModel, name: str) -> Table | None:
     """The table spelled exactly ``name`` (case-insensitive): a short-name match does not count here."""
     table = model.table(name)
     return table if table is not None and table.name.lower() == name.lower() else None
-
-
-def _low_inclusion(rel: Relationship) -> str | None:
-    ratio = _last_ratio(rel, "inclusion")
-    return f"only {ratio:.1%} of child values are found in the parent" if ratio is not None and ratio < MIN_INCLUSION else None
-
-
-def _orphans(rel: Relationship) -> str | None:
-    rate = rel.orphan_rate
-    return f"{rate:.1%} of child rows have no parent" if rate is not None and rate > MAX_ORPHAN_RATE else None
-
-
-def _disjoint_values(rel: Relationship) -> str | None:
-    found = next((e for e in rel.evidence if e.kind == "value_range"), None)
-    return f"value ranges do not overlap ({found.detail})" if found is not None else None
-
-
-def _incompatible_types(rel: Relationship) -> str | None:
-    return "column types are incompatible" if any(e.kind == "types" and e.type_match == "incompatible" for e in rel.evidence) else None
-
-
-def _parent_not_unique(rel: Relationship) -> str | None:
-    ratio = _last_ratio(rel, "parent_not_unique")  # measured duplicates only; "not a known key" is no data check
-    return f"the parent key has {ratio:.1%} duplicate values" if ratio is not None else None
-
-
-def _last_ratio(rel: Relationship, kind: str) -> float | None:
-    ratios = [e.ratio for e in rel.evidence if e.kind == kind and e.ratio is not None]
-    return ratios[-1] if ratios else None
-
-
-DATA_CHECKS: tuple[tuple[str, DataCheck], ...] = (
-    ("low_inclusion", _low_inclusion),
-    ("orphans", _orphans),
-    ("disjoint_values", _disjoint_values),
-    ("incompatible_types", _incompatible_types),
-    ("parent_not_unique", _parent_not_unique),
-)
 
 
 def key_contradictions(table: Table) -> list[Contradiction]:
@@ -377,16 +336,11 @@ def key_contradictions(table: Table) -> list[Contradiction]:
 
 def _key_duplicates(table: Table) -> str | None:
     """``4,000 distinct of 25,991 non-null values`` when a one-column key repeats on the profile, else None."""
-    if len(table.primary_key) != 1 or (column := table.column(table.primary_key[0])) is None or column.profile is None:
+    facts = uniqueness(table.column(table.primary_key[0])) if len(table.primary_key) == 1 else None
+    if facts is None or facts.unique:
         return None
-    profile = column.profile
-    if profile.rows is None or profile.distinct_count is None:
-        return None
-    non_null = profile.rows - (profile.null_count or 0)
-    if profile.distinct_count >= non_null:
-        return None
-    where = " (sample)" if profile.sampled else ""
-    return f"{profile.distinct_count:,} distinct of {non_null:,} non-null values{where}"
+    where = " (sample)" if facts.sampled else ""
+    return f"{facts.distinct:,} distinct of {facts.non_null:,} non-null values{where}"
 
 
 def docs_contradictions(model: DataModel, table: Table) -> list[Contradiction]:

@@ -12,7 +12,7 @@ from collections.abc import Iterable
 _CAMEL_BOUNDARY = re.compile(r"(?<=[a-z0-9])(?=[A-Z])|(?<=[A-Z])(?=[A-Z][a-z])")
 _NON_WORD = re.compile(r"[^A-Za-z0-9]+")
 
-KEY_SUFFIXES = ("id", "key", "sk", "no", "num", "code", "ref", "fk")
+KEY_SUFFIXES = ("id", "key", "sk", "no", "num", "nbr", "number", "code", "ref", "fk", "line")
 """Last tokens that make a column look like a key or a reference to one."""
 
 REFERENCE_SUFFIXES = KEY_SUFFIXES + ("by", "to", "via")
@@ -41,9 +41,25 @@ SELF_ROLE_WORDS = frozenset({"manager", "supervisor", "reports", "boss", "parent
 
 
 def tokens(name: str) -> list[str]:
-    """Lower-case word tokens: ``SupportRepId`` -> ``['support', 'rep', 'id']``; ``o_custkey`` -> ``['o', 'custkey']``."""
+    """Lower-case word tokens: ``SupportRepId`` -> ``['support', 'rep', 'id']``; ``o_custkey`` -> ``['o', 'custkey']``;
+    a concatenated lower-case key keeps its key word apart: ``businessentityid`` -> ``['businessentity', 'id']``."""
     spaced = _CAMEL_BOUNDARY.sub("_", name.strip())
-    return [t.lower() for t in _NON_WORD.split(spaced) if t]
+    found = [t.lower() for t in _NON_WORD.split(spaced) if t]
+    if found and (split := _split_key_word(found[-1])):
+        found[-1:] = split
+    return found
+
+
+_SPLIT_SUFFIXES = ("id", "number")
+
+
+def _split_key_word(token: str) -> list[str] | None:
+    """``customernumber`` -> ``['customer', 'number']``; words that merely end so (``paid``, ``valid``) stay whole."""
+    for suffix in _SPLIT_SUFFIXES:
+        head = token[: -len(suffix)]
+        if token.endswith(suffix) and len(head) >= 3 and head.isalpha() and token not in _NOT_IDS:
+            return [head, suffix]
+    return None
 
 
 def normalize(name: str) -> str:
@@ -114,7 +130,11 @@ def is_key_like(name: str) -> bool:
     return last in KEY_SUFFIXES or last.endswith("key") or (last.endswith("id") and len(last) <= 7 and last not in _NOT_IDS)
 
 
-_NOT_IDS = frozenset({"paid", "void", "valid", "invalid", "fluid", "rapid", "hybrid", "liquid", "solid", "android", "humid", "avoid", "acid", "squid", "period", "said"})
+_NOT_IDS = frozenset({"paid", "void", "valid", "invalid", "fluid", "rapid", "hybrid", "liquid", "solid", "android", "humid", "avoid",
+                      "acid", "squid", "period", "said", "pyramid", "orchid", "splendid", "candid", "stupid", "vivid", "timid",
+                      "prepaid", "unpaid", "overpaid", "david", "braid", "druid", "lipid", "cuboid", "asteroid", "tabloid",
+                      "steroid", "thyroid", "android", "paranoid", "humanoid", "typhoid", "placid", "lucid", "morbid", "rigid",
+                      "tepid", "torrid", "insipid", "intrepid", "nonpaid", "repaid"})
 
 
 def is_reference_like(name: str) -> bool:

@@ -27,6 +27,7 @@ EvidenceKind = Literal[
     "declared", "query_join", "naming", "types", "parent_key", "parent_not_unique", "value_range", "inclusion",
     "inclusion_skipped", "inclusion_empty", "rejected", "ambiguous", "unique", "human", "llm", "docs_profile",
     "name_taken", "known", "existence", "text", "profile", "claim", "injection", "unsafe_text", "bridge",
+    "value_sample", "subtype",
 ]
 TypeMatch = Literal["same", "castable", "incompatible"]
 KeySource = Literal["declared_primary_key", "declared_unique", "inferred_unique_on_data", "inferred_from_names", "unique_on_data"]

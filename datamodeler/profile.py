@@ -343,9 +343,36 @@ def _short_error(exc: Exception) -> str:
     return text[:160]
 
 
+@dataclass(frozen=True)
+class Uniqueness:
+    """Distinct values against non-null rows on the profile: the one place "unique on the data" is computed."""
+
+    distinct: int
+    non_null: int
+    nulls: int
+    sampled: bool
+
+    @property
+    def unique(self) -> bool:
+        return self.distinct >= self.non_null
+
+    @property
+    def duplicate_share(self) -> float:
+        return round(1 - self.distinct / self.non_null, 4) if self.non_null and not self.unique else 0.0
+
+
+def uniqueness(column: Column | None) -> Uniqueness | None:
+    """The column's distinct and non-null counts (None when not profiled or without rows)."""
+    profile = column.profile if column is not None else None
+    if profile is None or profile.rows is None or profile.distinct_count is None:
+        return None
+    nulls = profile.null_count or 0
+    return Uniqueness(profile.distinct_count, profile.rows - nulls, nulls, profile.sampled)
+
+
 def is_unique(column: Column) -> bool | None:
     """Whether the data says the column is unique and non-null (None when not profiled or empty)."""
-    profile = column.profile
-    if profile is None or not profile.rows or profile.distinct_count is None:
+    facts = uniqueness(column)
+    if facts is None or not (column.profile and column.profile.rows):
         return None
-    return profile.null_count == 0 and profile.distinct_count == profile.rows
+    return facts.nulls == 0 and facts.unique

@@ -11,6 +11,7 @@ from __future__ import annotations
 from ..model import DataModel, Relationship
 from ..profile import Budget, ExecutingSource, is_unique
 from .proposers import propose_all
+from .proposers.values import propose_unexplained
 from .scoring import apply_scores, resolve_ambiguity
 from .verifiers import VerifyContext, verify
 
@@ -19,14 +20,27 @@ def discover_relationships(model: DataModel, source: ExecutingSource | None = No
                            budget: Budget | None = None) -> list[Relationship]:
     """Every relationship candidate with its evidence, status, confidence, cardinality and FK health."""
     context = VerifyContext(model=model, source=source, sample_rows=sample_rows, budget=budget)
-    candidates = propose_all(model)
-    for candidate in candidates:
-        verify(candidate, context)
-    raw_scores = apply_scores(candidates)
-    kept = resolve_ambiguity(candidates, raw_scores)
+    kept = _verify_and_resolve(propose_all(model), context)
+    if source is not None:
+        kept += _verify_and_resolve(_unexplained_candidates(model, kept), context)
     for rel in kept:
         rel.cardinality = cardinality(model, rel)
     return sorted(kept, key=lambda r: (r.child_table, r.child_columns, r.parent_table, r.parent_columns))
+
+
+def _verify_and_resolve(candidates: list[Relationship], context: VerifyContext) -> list[Relationship]:
+    for candidate in candidates:
+        verify(candidate, context)
+    return resolve_ambiguity(candidates, apply_scores(candidates))
+
+
+def _unexplained_candidates(model: DataModel, kept: list[Relationship]) -> list[Relationship]:
+    """Data-driven candidates for the columns no kept relationship explains, never the reverse of a kept one."""
+    alive = [r for r in kept if r.status != "rejected"]
+    explained = {(r.child_table.lower(), c.lower()) for r in alive for c in r.child_columns}
+    reverse = {(r.parent_table.lower(), r.parent_columns[0].lower(), r.child_table.lower()) for r in alive if len(r.parent_columns) == 1}
+    return [c for c in propose_unexplained(model, explained)
+            if (c.child_table.lower(), c.child_columns[0].lower(), c.parent_table.lower()) not in reverse]
 
 
 def cardinality(model: DataModel, rel: Relationship) -> str:

@@ -5,10 +5,12 @@
 naming: the strongest naming/role strength (0.2 … 0.55); query_join: 0.35 + 0.15·min(1, log10(joins+1)/2);
 parent_key: +0.15 declared key, +0.1 inferred and unique on the data, +0.05 inferred from names or unique only; types: +0.1 same, +0.05 castable (int vs text, compared as text);
 inclusion (share of distinct child values found in the parent key, d distinct values seen):
-≥ 0.99 → +0.4·min(1, 0.7 + d/10); ≥ 0.9 → +0.2; < 0.5 → rejected.
-Status: declared stays declared; a hard fail (incompatible types, inclusion < 0.5, disjoint value ranges)
-rejects; score ≥ 0.7 → verified, ≥ 0.35 → plausible, else rejected. A parent that is not unique caps the status
-at plausible. See docs/relationships.md.
+≥ 0.99 → +0.4·min(1, 0.7 + d/10); ≥ 0.9 → +0.2.
+Status (``status_of``): declared stays declared; a hard failure of ``health.hard_failure`` (incompatible types,
+inclusion < 0.5, disjoint value ranges) rejects; score ≥ 0.7 and healthy (``health.may_be_verified``: inclusion
+≥ 0.9, orphans ≤ 10%, a parent that is a key) → verified; ≥ 0.35 → plausible, else rejected.
+Confidence: the calibrated score (``health.calibrated``), times ``health.confidence_factor`` (partial inclusion and orphans lower it),
+kept below 0.7 when the status is not verified. See docs/relationships.md.
 """
 
 from __future__ import annotations
@@ -18,9 +20,8 @@ from collections import defaultdict
 
 from ..model import Evidence, Relationship
 from ..identifiers import table_stem
+from .health import PLAUSIBLE_AT, VERIFIED_AT, calibrated, confidence_factor, hard_failure, may_be_verified
 
-VERIFIED_AT = 0.7
-PLAUSIBLE_AT = 0.35
 AMBIGUITY_MARGIN = 0.04
 PARENT_KEY_POINTS = {"declared_primary_key": 0.15, "declared_unique": 0.15, "inferred_unique_on_data": 0.1,
                      "inferred_from_names": 0.05, "unique_on_data": 0.05}
@@ -30,8 +31,8 @@ REJECTED_KEPT_PER_CHILD = 2
 
 def score(rel: Relationship) -> tuple[float, str | None]:
     """(score, reason for rejection or None); the score is not clipped, so that strong candidates still rank."""
-    total, hard_fail = 0.0, None
-    naming = [e.strength or 0.0 for e in rel.evidence if e.kind == "naming"]
+    total = 0.0
+    naming = [e.strength or 0.0 for e in rel.evidence if e.kind in ("naming", "value_sample")]
     total += max(naming, default=0.0)
     joins = sum(e.count or 0 for e in rel.evidence if e.kind == "query_join")
     if any(e.kind == "query_join" for e in rel.evidence):
@@ -41,18 +42,31 @@ def score(rel: Relationship) -> tuple[float, str | None]:
             total += PARENT_KEY_POINTS.get(e.key_source, 0.05) if e.key_source else 0.05
         elif e.kind == "types":
             total += TYPE_POINTS.get(e.type_match or "", 0.0)
-            if e.type_match == "incompatible":
-                hard_fail = "incompatible types"
-        elif e.kind == "value_range":
-            hard_fail = "value ranges do not overlap"
         elif e.kind == "inclusion" and e.ratio is not None:
             if e.ratio >= 0.99:
                 total += 0.4 * min(1.0, 0.7 + (e.count or 0) / 10)
             elif e.ratio >= 0.9:
                 total += 0.2
-            elif e.ratio < 0.5:
-                hard_fail = f"only {e.ratio:.0%} of child values found in the parent"
-    return round(max(0.0, total), 3), hard_fail
+    return round(max(0.0, total), 3), hard_failure(rel)
+
+
+def status_of(rel: Relationship, value: float, hard_fail: str | None) -> tuple[str, str | None]:
+    """(status, reason for rejection): the one rule for inferred candidates, shared with the LLM stage."""
+    if hard_fail:
+        return "rejected", hard_fail
+    if value >= VERIFIED_AT and may_be_verified(rel):
+        return "verified", None
+    if value >= PLAUSIBLE_AT:
+        return "plausible", None
+    return "rejected", f"score {value:.2f} below {PLAUSIBLE_AT}"
+
+
+def confidence_of(rel: Relationship, value: float, status: str) -> float:
+    """The calibrated score, lowered by partial inclusion and orphans; below ``VERIFIED_AT`` unless verified."""
+    confidence = calibrated(value) * confidence_factor(rel)
+    if status != "verified":
+        confidence = min(confidence, VERIFIED_AT - 0.01)
+    return round(confidence, 3)
 
 
 def apply_scores(candidates: list[Relationship]) -> dict[str, float]:
@@ -64,20 +78,13 @@ def apply_scores(candidates: list[Relationship]) -> dict[str, float]:
         if rel.status == "declared":
             rel.confidence = 1.0
             continue
-        rel.confidence = min(1.0, value)
-        if hard_fail:
-            _reject(rel, hard_fail)
-        elif value >= VERIFIED_AT and not _capped(rel):
-            rel.status = "verified"
-        elif value >= PLAUSIBLE_AT:
-            rel.status = "plausible"
+        status, why = status_of(rel, value, hard_fail)
+        rel.confidence = confidence_of(rel, value, status)
+        if why:
+            _reject(rel, why)
         else:
-            _reject(rel, f"score {value:.2f} below {PLAUSIBLE_AT}")
+            rel.status = status
     return raw
-
-
-def _capped(rel: Relationship) -> bool:
-    return any(e.kind == "parent_not_unique" for e in rel.evidence)
 
 
 def _reject(rel: Relationship, why: str) -> None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from ...model import DataModel, Evidence, KeySource, Relationship, Table
-from ...profile import Budget, ExecutingSource, is_unique, type_family, types_compatible
+from ...profile import Budget, ExecutingSource, is_unique, type_family, types_compatible, uniqueness
 
 
 @dataclass
@@ -79,13 +79,8 @@ def _primary_key_source(parent: Table) -> KeySource:
 
 def _duplicates(parent: Table, columns: list[str]) -> float | None:
     """Share of duplicate values when a one-column key is measurably not unique, else None."""
-    if len(columns) != 1 or (column := parent.column(columns[0])) is None or column.profile is None:
-        return None
-    profile = column.profile
-    non_null = (profile.rows or 0) - (profile.null_count or 0)
-    if not non_null or profile.distinct_count is None or profile.distinct_count >= non_null:
-        return None
-    return round(1 - profile.distinct_count / non_null, 4)
+    facts = uniqueness(parent.column(columns[0])) if len(columns) == 1 else None
+    return facts.duplicate_share if facts is not None and facts.non_null and not facts.unique else None
 
 
 def check_value_range(rel: Relationship, ctx: VerifyContext) -> None:

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from typing import Literal
 
 from ...model import ASSERTED_STATUSES, Column, ColumnProfile, DataModel, Table
+from ...profile import uniqueness
 from .claims import Claim, read_claims
 
 Verdict = Literal["confirmed", "contradicted", "unchecked"]
@@ -78,12 +79,10 @@ def check_unique(claim: Claim, facts: ColumnFacts) -> ClaimCheck:
     declared = _declared_unique(facts)
     if claim.negated:
         return ClaimCheck(claim, "contradicted", declared) if declared else ClaimCheck(claim, "unchecked")
-    profile = facts.profile
-    if profile is not None and profile.distinct_count is not None:
-        non_null = profile.rows - (profile.null_count or 0)
-        if non_null > 0:
-            fact = f"{profile.distinct_count} distinct values in {non_null} non-null rows{facts.sample_note}"
-            return ClaimCheck(claim, "contradicted" if profile.distinct_count < non_null else "confirmed", fact)
+    measured = uniqueness(facts.column)
+    if measured is not None and measured.non_null > 0:
+        fact = f"{measured.distinct} distinct values in {measured.non_null} non-null rows{facts.sample_note}"
+        return ClaimCheck(claim, "confirmed" if measured.unique else "contradicted", fact)
     return ClaimCheck(claim, "confirmed", declared) if declared else ClaimCheck(claim, "unchecked")
 
 

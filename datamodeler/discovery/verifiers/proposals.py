@@ -18,7 +18,7 @@ from collections.abc import Callable
 
 from ...model import ASSERTED_STATUSES, Evidence, Proposal, Relationship
 from ..relationships import cardinality
-from ..scoring import VERIFIED_AT, score
+from ..scoring import confidence_of, score, status_of
 from . import verify
 from .checks import VerifyContext
 from .docs import check_description
@@ -122,14 +122,15 @@ def check_relationship(proposal: Proposal, context: VerifyContext) -> None:
         return
     verify(rel, context)
     value, hard_fail = score(rel)
-    rel.confidence = min(1.0, value)
+    status, why = status_of(rel, value, hard_fail)
+    rel.confidence = confidence_of(rel, value, status)
     rel.cardinality = cardinality(context.model, rel)
-    if hard_fail:
-        _set_relationship_status(proposal, rel, "rejected", hard_fail)
+    if why:
+        _set_relationship_status(proposal, rel, "rejected", why)
     elif any(e.kind == "parent_not_unique" for e in rel.evidence):
         _set_relationship_status(proposal, rel, "rejected", f"{rel.parent_table}.{','.join(rel.parent_columns)} is not a key")
     else:
-        _set_relationship_status(proposal, rel, "verified" if value >= VERIFIED_AT else "plausible")
+        _set_relationship_status(proposal, rel, status)
 
 
 def canonical_relationship(proposal: Proposal, context: VerifyContext) -> Relationship | None:

@@ -1,0 +1,114 @@
+"""Data-driven candidates for columns no name explains (``winner_id``, ``affirmative``, ``pcp`` -> a person key).
+
+Unary inclusion-dependency discovery in the spirit of SPIDER/BINDER, on the profile first: a child column (an
+integer or short code with at least ``MIN_DISTINCT`` distinct values, not yet in any relationship) meets only the
+single-column parent keys of the same type family whose profiled min..max covers its own and that hold at least
+as many distinct values. Survivors pass a randomness test (after Zhang et al., VLDB 2010) so that dense 1..N
+surrogate keys do not match everything: the child's values must look like a sample of the parent's, not like a
+counter of their own (``sample_probability``). At most ``MAX_PARENTS`` parents per column, the most specific
+(fewest distinct values) first, go on to the pushed-down inclusion check; when several hold every value and no
+word of the column names one of them, they stay plausible (ambiguous). Nothing here runs SQL.
+"""
+
+from __future__ import annotations
+
+import math
+
+from ...model import Column, DataModel, Evidence, Relationship, Table
+from ...identifiers import is_reference_like, tokens
+from ...profile import type_family, types_compatible
+from .naming import ParentKey, parent_keys
+
+MIN_DISTINCT = 3
+MAX_PARENTS = 3
+MIN_SAMPLE_PROBABILITY = 0.01
+MAX_CODE_LENGTH = 40
+STRENGTH = 0.1
+NAMED_BONUS = 0.05
+Explained = set[tuple[str, str]]
+
+
+def propose_unexplained(model: DataModel, explained: Explained) -> list[Relationship]:
+    """Candidates for every unexplained child column towards the parent keys whose profile could hold its values."""
+    keys = [k for k in parent_keys(model) if _bounds(k.column) is not None]
+    found = []
+    for table in model.tables:
+        if table.kind != "table":
+            continue
+        for column in table.columns:
+            if (table.name.lower(), column.name.lower()) in explained or not _wanted_child(table, column):
+                continue
+            fitting = [(p, key) for key in keys if key.table is not table and (p := fits(column, key.column)) is not None]
+            fitting.sort(key=lambda item: (key_distinct(item[1].column), item[1].table.name))
+            found += [_candidate(table, column, key, p, len(fitting), rank) for rank, (p, key) in enumerate(fitting[:MAX_PARENTS])]
+    return found
+
+
+def _wanted_child(table: Table, column: Column) -> bool:
+    """A reference-like integer or short code, not its table's own one-column key (own surrogate keys 1..N would
+    fit every bigger key: accidental inclusions outnumber subtypes there, so those are left to names)."""
+    profile = column.profile
+    if profile is None or not profile.rows or profile.sampled or (profile.distinct_count or 0) < MIN_DISTINCT or column.pii:
+        return False
+    if [c.lower() for c in table.primary_key] == [column.name.lower()] or not is_reference_like(column.name):
+        return False
+    family = type_family(column.type)
+    return family == "int" or (family == "text" and (profile.avg_length or 0) <= MAX_CODE_LENGTH)
+
+
+def key_distinct(column: Column) -> int:
+    return column.profile.distinct_count or 0 if column.profile else 0
+
+
+def _bounds(column: Column) -> tuple[object, object] | None:
+    profile = column.profile
+    if profile is None or profile.sampled or profile.min is None or profile.max is None or not profile.distinct_count:
+        return None
+    if type_family(column.type) == "int":
+        try:
+            return int(float(profile.min)), int(float(profile.max))
+        except ValueError:
+            return None
+    return profile.min, profile.max
+
+
+def fits(child: Column, parent: Column) -> float | None:
+    """The sample probability when the parent's profile could hold every child value, else None."""
+    if type_family(child.type) != type_family(parent.type) or types_compatible(child.type, parent.type) != "same":
+        return None
+    c, p = _bounds(child), _bounds(parent)
+    if c is None or p is None or c[0] < p[0] or c[1] > p[1] or key_distinct(child) > key_distinct(parent):
+        return None
+    if type_family(child.type) != "int":
+        return 1.0
+    probability = sample_probability(key_distinct(child), *c, key_distinct(parent), *p)
+    return probability if probability >= MIN_SAMPLE_PROBABILITY else None
+
+
+def sample_probability(d: int, cmin: int, cmax: int, n: int, pmin: int, pmax: int) -> float:
+    """How likely ``d`` values drawn at random from the parent's ``n`` keys in pmin..pmax span cmin..cmax.
+
+    Two tails, taken from the profile alone: all ``d`` values below the child's max (or above its min) has
+    probability q**d; ``d`` contiguous integers (a counter of its own) has (n - d + 1) / C(n, d).
+    """
+    if pmax <= pmin or d >= n:
+        return 1.0
+    q_top, q_bottom = (cmax - pmin) / (pmax - pmin), (pmax - cmin) / (pmax - pmin)
+    tails = min(q_top, q_bottom) ** d
+    if cmax - cmin + 1 == d:
+        tails = min(tails, (n - d + 1) / math.comb(n, d))
+    return tails
+
+
+def _candidate(table: Table, column: Column, key: ParentKey, probability: float, fitting: int, rank: int) -> Relationship:
+    """Several fitting parents stay a near-tie (plausible) unless the column's words name one of them."""
+    detail = (f"{column.name}'s values fit {key.table.short_name}.{key.column.name} (range and {key_distinct(key.column)} distinct "
+              f"values; chance of a random sample looking like this {min(probability, 1.0):.2f})"
+              + (f"; the most specific of {fitting} fitting keys" if rank == 0 and fitting > 1 else ""))
+    named = bool(set(tokens(column.name)) & {stem for stem in key.stems if not stem.startswith("last:")})
+    strength = STRENGTH + (NAMED_BONUS if named else 0.0)
+    return Relationship(
+        child_table=table.name, child_columns=[column.name], parent_table=key.table.name, parent_columns=[key.column.name],
+        sources=["values"], evidence=[Evidence(kind="value_sample", ratio=round(min(probability, 1.0), 4), strength=round(strength, 3),
+                                               count=fitting, detail=detail)],
+    )
