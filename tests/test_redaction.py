@@ -24,6 +24,7 @@ import pytest
 from datamodeler.ask import AskOptions, ask_question
 from datamodeler.config import LLMSettings, Settings
 from datamodeler.scan import ScanOptions, run_scan
+from datamodeler.ask.prompt import SYSTEM as ASK_SYSTEM
 from datamodeler.model import GlossaryTerm
 from datamodeler.store import load_model, save_model
 
@@ -225,7 +226,7 @@ def test_seeded_corpus_is_large_and_spread_over_many_routes(seeded_run):
     corpus, server, _, summaries = seeded_run
     assert len(corpus.all()) >= 1000 and len(corpus.values) >= 12
     assert all(s.warnings == [] for s in summaries), [s.warnings for s in summaries]
-    asked = [r for r in server.requests if "<data>" not in r["messages"][-1]["content"]]
+    asked = [r for r in server.requests if r["messages"][0]["content"] == ASK_SYSTEM]
     assert len(asked) >= 3 and len(server.requests) > len(asked)  # both scan tasks and ask were recorded
 
 
