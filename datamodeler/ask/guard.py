@@ -199,7 +199,8 @@ def visible_ctes(node: exp.Expr) -> set[str]:
     """The CTE names a table reference at ``node`` can mean: a CTE's own body sees only the CTEs before it
     (all of them under WITH RECURSIVE), so ``WITH pg_authid AS (SELECT * FROM pg_authid)`` reads the catalog."""
     names: set[str] = set()
-    child, parent = node, node.parent
+    child: exp.Expr | None = node
+    parent = node.parent
     while parent is not None:
         if isinstance(parent, exp.With) and isinstance(child, exp.CTE):
             ctes = parent.expressions

@@ -124,7 +124,8 @@ def _subject(model: DataModel, inventory: Inventory, name: str) -> Subject:
 
 
 def _literal(model: DataModel, subject: Subject, value: str) -> exp.Expr:
-    column = model.table(subject.table).column(subject.key[0])
+    table = model.table(subject.table)  # a subject is a table of the model (find_subjects checks it)
+    column = table.column(subject.key[0]) if table is not None else None
     if column is not None and type_family(column.type) in ("int", "number"):
         try:
             float(value)
