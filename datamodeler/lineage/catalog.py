@@ -7,8 +7,8 @@ lower-cased, so resolution is case-insensitive in every dialect; results are spe
 from __future__ import annotations
 
 from collections.abc import Iterable
-from typing import Any, Literal
 from dataclasses import dataclass, field
+from typing import Any, Literal
 
 from ..model import Table
 

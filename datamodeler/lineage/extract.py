@@ -143,9 +143,9 @@ class StatementAnalyzer:
     def _resolution_of(self, node: str, is_table: bool) -> Resolution:
         return self.catalog.resolution(node if is_table else node.rpartition(".")[0])
 
-    def _add_target_edges(self, plan: _Plan, written_table: exp.Table, query: exp.Expr, outputs: list[list[Traced]],
+    def _add_target_edges(self, plan: _Plan, target_table: exp.Table, query: exp.Expr, outputs: list[list[Traced]],
                           result: StatementLineage) -> None:
-        target = self._target_name(written_table)
+        target = self._target_name(target_table)
         selected = list(query.named_selects) if isinstance(query, exp.Query) else []
         starred = "*" in selected  # a ``*`` over a table of unknown columns: map by name, never by position
         names = (None if starred else plan.target_columns or self.catalog.columns.get(target.lower())) or _named_outputs(selected, plan)
