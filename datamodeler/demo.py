@@ -60,6 +60,8 @@ def load_generator() -> ModuleType:
     """Import examples/streaming/generate.py by path."""
     path = examples_dir() / GENERATOR_FILE_NAME
     spec = importlib.util.spec_from_file_location("datamodeler_demo_generate", path)
+    if spec is None or spec.loader is None:  # only for a path Python cannot import (not a .py file)
+        raise ImportError(f"cannot import the demo generator {path}")
     module = importlib.util.module_from_spec(spec)
     sys.modules[spec.name] = module
     spec.loader.exec_module(module)

@@ -103,10 +103,10 @@ def run_scan(options: ScanOptions, progress: Progress | None = None) -> tuple[Da
     """Scan a warehouse (the bundled demo when ``options.url`` is None), save the model file, return both."""
     started = time.monotonic()
     progress = progress or SilentProgress()
-    options = _with_demo_defaults(options, progress)
+    url = _with_demo_defaults(options, progress)
     check_writable(options.out)  # a missing or read-only folder fails now, not after the whole scan
     _previous_model(options.out)
-    source = open_source(options.url, options.settings.scan)
+    source = open_source(url, options.settings.scan)
     try:
         ctx = ScanContext(options=options, source=source, model=_empty_model(source), progress=progress,
                           llm_status=describe_llm(options))
@@ -135,18 +135,19 @@ def _run_stages(ctx: ScanContext) -> None:
         ctx.timings[name] = round(time.monotonic() - began, 3)
 
 
-def _with_demo_defaults(options: ScanOptions, progress: Progress) -> ScanOptions:
+def _with_demo_defaults(options: ScanOptions, progress: Progress) -> str:
+    """The warehouse URL to scan; without one, the demo warehouse, whose URL and logs are filled into ``options``."""
     if options.url:
-        return options
+        return options.url
     from .demo import demo_url, ensure_demo
 
     with progress.stage("demo warehouse") as bar:
         paths = ensure_demo()
         bar.advance()
-    options.url = demo_url(paths)
+    options.url = url = demo_url(paths)
     if not options.query_logs:
         options.query_logs = list(paths.query_logs)
-    return options
+    return url
 
 
 def _previous_model(path: Path) -> DataModel | None:

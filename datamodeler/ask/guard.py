@@ -90,7 +90,7 @@ def parse_single_select(sql: str, dialect: str | None) -> exp.Query:
     return statement
 
 
-def refuse_forbidden_nodes(statement: exp.Expression) -> None:
+def refuse_forbidden_nodes(statement: exp.Expr) -> None:
     """No write, DDL, session, file or lock node anywhere in the tree (a DELETE inside a CTE included)."""
     for node in statement.walk():
         if isinstance(node, FORBIDDEN_NODES):
@@ -102,7 +102,7 @@ NAMED_FUNCTIONS = (exp.Anonymous, exp.AnonymousAggFunc, exp.CombinedAggFunc, exp
 """Function nodes that carry whatever name the SQL gave them: they pass only by name, from the allowlist."""
 
 
-def refuse_unlisted_functions(statement: exp.Expression, dialect: str | None) -> None:
+def refuse_unlisted_functions(statement: exp.Expr, dialect: str | None) -> None:
     """Every function is allowlisted and called by its bare name; FROM holds only allowlisted table functions."""
     allowed = pure_function_names(dialect)
     for node in statement.walk():
@@ -160,7 +160,7 @@ def qualify_against_catalog(statement: exp.Query, model: DataModel, dialect: str
     return tables
 
 
-def pin_tables(query: exp.Expression, catalog: CatalogIndex) -> tuple[str, ...]:
+def pin_tables(query: exp.Expr, catalog: CatalogIndex) -> tuple[str, ...]:
     """Point every table reference at its catalog entry (``countries`` -> ``catalog.countries``), in place."""
     found: list[str] = []
     for table in query.find_all(exp.Table):
@@ -195,11 +195,12 @@ def render_checked(statement: exp.Query, dialect: str | None) -> str:
     return sql
 
 
-def visible_ctes(node: exp.Expression) -> set[str]:
+def visible_ctes(node: exp.Expr) -> set[str]:
     """The CTE names a table reference at ``node`` can mean: a CTE's own body sees only the CTEs before it
     (all of them under WITH RECURSIVE), so ``WITH pg_authid AS (SELECT * FROM pg_authid)`` reads the catalog."""
     names: set[str] = set()
-    child, parent = node, node.parent
+    child: exp.Expr | None = node
+    parent = node.parent
     while parent is not None:
         if isinstance(parent, exp.With) and isinstance(child, exp.CTE):
             ctes = parent.expressions

@@ -70,7 +70,7 @@ def evidence_text(evidence: list[Evidence]) -> str:
 
 
 def _one_evidence(item: Evidence) -> str:
-    parts = [item.kind]
+    parts: list[str] = [item.kind]
     if item.count is not None:
         parts.append(f"×{item.count}")
     if item.ratio is not None:

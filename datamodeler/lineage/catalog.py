@@ -8,8 +8,11 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from typing import Any, Literal
 
 from ..model import Table
+
+Resolution = Literal["catalog", "log", "inferred"]  # crawled, created in the log, or inferred from use
 
 # Where a warehouse looks for an unqualified name when two schemas hold it (its default schema / search path).
 DEFAULT_SCHEMAS: dict[str, tuple[str, ...]] = {
@@ -52,9 +55,9 @@ class CatalogIndex:
         """Name parts of the catalog's tables: 1 (``table``) or 2 (``schema.table``)."""
         return 2 if any("." in name for name in self.tables) else 1
 
-    def mapping(self) -> dict[str, object]:
+    def mapping(self) -> dict[str, Any]:
         """The nested ``{schema: {table: {column: type}}}`` mapping for ``sqlglot.schema.MappingSchema``."""
-        nested: dict[str, object] = {}
+        nested: dict[str, Any] = {}  # one level per name part, then {column: type}
         depth = self.depth
         for folded, columns in self.columns.items():
             parts = folded.split(".", 1) if depth == 2 else [folded]
@@ -62,8 +65,8 @@ class CatalogIndex:
                 parts = ["", *parts]
             level = nested
             for part in parts[:-1]:
-                level = level.setdefault(part, {})  # type: ignore[assignment]
-            level[parts[-1]] = {c.lower(): "unknown" for c in columns}  # type: ignore[index]
+                level = level.setdefault(part, {})
+            level[parts[-1]] = {c.lower(): "unknown" for c in columns}
         return nested
 
     def resolve_table(self, parts: list[str]) -> str | None:
@@ -80,7 +83,7 @@ class CatalogIndex:
         preferred = (f"{schema}.{folded}" for schema in self.default_schemas)
         return next((self.tables[name] for name in preferred if name in candidates), None)
 
-    def resolution(self, table: str) -> str:
+    def resolution(self, table: str) -> Resolution:
         """How a table name was resolved: ``catalog`` (crawled), ``log`` (created in the log) or ``inferred``."""
         folded = table.lower()
         if folded not in self.tables:

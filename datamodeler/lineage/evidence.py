@@ -6,8 +6,9 @@ from collections import Counter, defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
-from ..model import ColumnUsage, JoinStat, LineageEdge, QueryFailure, QueryShape, QueryStats
-from .extract import StatementLineage
+from ..model import ColumnUsage, JoinStat, LineageEdge, LineageTransform, QueryFailure, QueryShape, QueryStats
+from .catalog import Resolution
+from .extract import EdgeRow, StatementLineage
 from .trace import merge_transforms
 from .shapes import Shape
 
@@ -15,7 +16,7 @@ MAX_QUERY_REFS = 10  # fingerprints kept per edge / join: enough to show example
 MAX_SHAPES_KEPT = 10_000  # shapes listed in the model file (see query_stats); the rest are counted
 USAGE_KINDS = ("filter", "group_by", "join", "select")
 SYSTEM_SCHEMAS = frozenset({"information_schema", "pg_catalog", "sys", "system", "duckdb_catalog"})
-_RESOLUTION_RANK = {"catalog": 0, "log": 1, "inferred": 2}
+_RESOLUTION_RANK: dict[Resolution, int] = {"catalog": 0, "log": 1, "inferred": 2}
 
 
 @dataclass
@@ -33,9 +34,9 @@ class EvidenceBuilder:
     """Accumulates statement results, then emits model records."""
 
     def __init__(self) -> None:
-        self.edges: dict[tuple[str, str, str], list[str]] = {}
-        self.transforms: dict[tuple[str, str], str] = {}
-        self.resolutions: dict[tuple[str, str, str], str] = {}  # edges not (yet) seen resolved by the catalog
+        self.edges: dict[EdgeRow, list[str]] = {}
+        self.transforms: dict[tuple[str, str], LineageTransform] = {}
+        self.resolutions: dict[EdgeRow, Resolution] = {}  # edges not (yet) seen resolved by the catalog
         self.joins: dict[tuple, JoinStat] = {}
         self.usage: dict[str, Counter] = defaultdict(Counter)
         self.warnings: list[str] = []
@@ -62,10 +63,10 @@ class EvidenceBuilder:
                 stat.cast = True
             if len(stat.queries) < MAX_QUERY_REFS and reference not in stat.queries:
                 stat.queries.append(reference)
-        for column, kind in result.usage:
-            self.usage[column][kind] += weight
+        for column, usage_kind in result.usage:
+            self.usage[column][usage_kind] += weight
 
-    def _resolve(self, edge: tuple[str, str, str], resolution: str) -> None:
+    def _resolve(self, edge: EdgeRow, resolution: Resolution) -> None:
         """Keep the strongest resolution any statement gave the edge (catalog > log > inferred)."""
         known = self.resolutions.get(edge, "inferred")
         self.resolutions[edge] = min(known, resolution, key=_RESOLUTION_RANK.__getitem__)

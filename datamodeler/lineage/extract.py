@@ -8,6 +8,7 @@ so that one tracer handles every kind. Failures are returned as data, with a rea
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Literal
 
 import sqlglot
 from sqlglot import exp
@@ -15,10 +16,12 @@ from sqlglot.errors import OptimizeError, ParseError, SqlglotError, TokenError
 from sqlglot.optimizer.qualify import qualify
 from sqlglot.schema import MappingSchema
 
-from .catalog import CatalogIndex
+from ..model import LineageTransform
+from .catalog import CatalogIndex, Resolution
 from .trace import JoinKey, ScopeTracer, Traced
 
-EdgeRow = tuple[str, str, str]  # (source, target, kind)
+EdgeKind = Literal["direct", "derived", "table"]
+EdgeRow = tuple[str, str, EdgeKind]  # (source, target, kind)
 
 
 @dataclass
@@ -33,9 +36,9 @@ class StatementLineage:
     usage: list[tuple[str, str]] = field(default_factory=list)
     created_columns: list[str] | None = None
     failure: tuple[str, str] | None = None  # (reason, one-line error)
-    transforms: dict[tuple[str, str], str] = field(default_factory=dict)  # (source, target) -> copy/hash/aggregate/other
+    transforms: dict[tuple[str, str], LineageTransform] = field(default_factory=dict)  # (source, target) -> copy/hash/aggregate/other
     unknown_tables: list[str] = field(default_factory=list)  # read but not in the catalog: the result is partial
-    resolutions: dict[EdgeRow, str] = field(default_factory=dict)  # edges not resolved by the catalog: log / inferred
+    resolutions: dict[EdgeRow, Resolution] = field(default_factory=dict)  # edges not resolved by the catalog: log / inferred
     inferred_columns: dict[str, list[str]] = field(default_factory=dict)  # unknown table -> columns placed on it
     cast_joins: list[JoinKey] = field(default_factory=list)  # joins (of ``joins``) whose keys were cast or collated
 
@@ -53,7 +56,7 @@ class _Plan:
     """A statement reduced to a query to trace and where (if anywhere) its outputs land."""
 
     kind: str
-    query: exp.Expression | None
+    query: exp.Expr | None
     target: exp.Table | None = None
     target_columns: list[str] | None = None
     created_columns: list[str] | None = None
@@ -88,13 +91,13 @@ class StatementAnalyzer:
         results = [self._analyze_one(statement, default_target) for statement in statements]
         return _merge(results)
 
-    def _analyze_one(self, statement: exp.Expression, default_target: str | None) -> StatementLineage:
+    def _analyze_one(self, statement: exp.Expr, default_target: str | None) -> StatementLineage:
         try:
             plan = plan_statement(statement, self.catalog, default_target)
             if plan.query is None:
                 return StatementLineage(kind=plan.kind, created_columns=plan.created_columns,
                                         target=self._target_name(plan.target) if plan.target is not None else None)
-            return self._trace(plan)
+            return self._trace(plan, plan.query)
         except LineageFailure as exc:
             return StatementLineage(failure=(exc.reason, str(exc)))
         except OptimizeError as exc:
@@ -104,8 +107,7 @@ class StatementAnalyzer:
         except Exception as exc:  # a bug here or in sqlglot: counted, never a traceback
             return StatementLineage(failure=("internal", f"{type(exc).__name__}: {_first_line(exc)}"))
 
-    def _trace(self, plan: _Plan) -> StatementLineage:
-        query = plan.query
+    def _trace(self, plan: _Plan, query: exp.Expr) -> StatementLineage:
         written = _written_names(query)
         plan.expression_names = _expression_names(query, self.dialect)
         _fold_identifiers(query)
@@ -122,7 +124,7 @@ class StatementAnalyzer:
                                   inferred_columns={t: sorted(c) for t, c in tracer.inferred_columns.items()},
                                   cast_joins=sorted(facts.cast_joins & facts.joins))
         if plan.target is not None:
-            self._add_target_edges(plan, query, facts.outputs, result)
+            self._add_target_edges(plan, plan.target, query, facts.outputs, result)
             self._record_resolutions(plan, result)
         return result
 
@@ -138,11 +140,12 @@ class StatementAnalyzer:
             if weakest != "catalog":
                 result.resolutions[edge] = weakest
 
-    def _resolution_of(self, node: str, is_table: bool) -> str:
+    def _resolution_of(self, node: str, is_table: bool) -> Resolution:
         return self.catalog.resolution(node if is_table else node.rpartition(".")[0])
 
-    def _add_target_edges(self, plan: _Plan, query: exp.Expression, outputs: list[list[Traced]], result: StatementLineage) -> None:
-        target = self._target_name(plan.target)
+    def _add_target_edges(self, plan: _Plan, target_table: exp.Table, query: exp.Expr, outputs: list[list[Traced]],
+                          result: StatementLineage) -> None:
+        target = self._target_name(target_table)
         selected = list(query.named_selects) if isinstance(query, exp.Query) else []
         starred = "*" in selected  # a ``*`` over a table of unknown columns: map by name, never by position
         names = (None if starred else plan.target_columns or self.catalog.columns.get(target.lower())) or _named_outputs(selected, plan)
@@ -162,7 +165,7 @@ class StatementAnalyzer:
         parts = [p for p in (table.catalog, table.db, table.name) if p]
         return self.catalog.resolve_table(parts[-2:]) or ".".join(parts[-2:])
 
-    def _pin_tables(self, query: exp.Expression, written: dict[int, str]) -> dict[tuple[str, str], str]:
+    def _pin_tables(self, query: exp.Expr, written: dict[int, str]) -> dict[tuple[str, str], str]:
         """Point every table reference at its catalog entry; return the unknown ones, ``(db, name)`` -> written name."""
         ctes = {cte.alias_or_name.lower() for cte in query.find_all(exp.CTE)}
         unknown: dict[tuple[str, str], str] = {}
@@ -181,7 +184,7 @@ class StatementAnalyzer:
         return unknown
 
 
-def plan_statement(statement: exp.Expression, catalog: CatalogIndex, default_target: str | None = None) -> _Plan:
+def plan_statement(statement: exp.Expr, catalog: CatalogIndex, default_target: str | None = None) -> _Plan:
     """What to trace for each kind of statement."""
     if isinstance(statement, (exp.Condition, exp.Alias)):
         raise LineageFailure("parse_error", f"not a SQL statement: {statement.sql()[:60]}")
@@ -229,7 +232,7 @@ def _plan_insert(statement: exp.Insert) -> _Plan:
     return _Plan("insert_select", query, table, listed)
 
 
-def _positional_columns(target: exp.Expression, count: int, catalog: CatalogIndex) -> list[str]:
+def _positional_columns(target: exp.Expr, count: int, catalog: CatalogIndex) -> list[str]:
     """The first ``count`` columns of the target table in catalog order ([] when the catalog lacks it)."""
     table = catalog.resolve_table([target.db, target.name]) if isinstance(target, exp.Table) else None
     return (catalog.columns.get(table.lower(), []) if table else [])[:count]
@@ -237,7 +240,7 @@ def _positional_columns(target: exp.Expression, count: int, catalog: CatalogInde
 
 def _plan_merge(statement: exp.Merge, catalog: CatalogIndex) -> _Plan:
     """MERGE INTO t USING s ON c WHEN … -> SELECT <assigned values> FROM t JOIN s ON c."""
-    target, using = statement.this, statement.args.get("using")
+    target, using = statement.this, statement.args["using"]  # USING is required: the parser refuses a MERGE without it
     columns, values = [], []
     whens = statement.args.get("whens")
     for when in whens.expressions if whens is not None else []:
@@ -284,17 +287,17 @@ def _plan_delete(statement: exp.Delete) -> _Plan:
     return _Plan("delete", select)
 
 
-def _aliased(values: list[exp.Expression]) -> list[exp.Expression]:
+def _aliased(values: list[exp.Expr]) -> list[exp.Expr]:
     return [exp.alias_(value.copy(), f"_c{index}") for index, value in enumerate(values)]
 
 
-def _bare_table(table: exp.Expression) -> exp.Table:
+def _bare_table(table: exp.Table) -> exp.Table:
     bare = table.copy()
     bare.set("alias", None)
     return bare
 
 
-def _expression_names(query: exp.Expression, dialect: str | None) -> list[str | None]:
+def _expression_names(query: exp.Expr, dialect: str | None) -> list[str | None]:
     """The SQL text of each unnamed output (``max(col1)``), as Spark names them; None for named outputs."""
     while isinstance(query, exp.SetOperation):
         query = query.this
@@ -305,17 +308,18 @@ def _expression_names(query: exp.Expression, dialect: str | None) -> list[str | 
 def _named_outputs(selected: list[str], plan: _Plan) -> list[str]:
     """Output names, with qualify's ``_col_N`` placeholders replaced by the expression's text."""
     names = plan.expression_names
-    return [names[i] if i < len(names) and names[i] and name.startswith("_col_") else name for i, name in enumerate(selected)]
+    texts = [names[i] if i < len(names) else None for i in range(len(selected))]
+    return [text if text and name.startswith("_col_") else name for name, text in zip(selected, texts)]
 
 
-def _unwrap(query: exp.Expression) -> exp.Expression:
+def _unwrap(query: exp.Expr) -> exp.Expr:
     """``((SELECT …))`` -> ``SELECT …`` (a parenthesised query without an alias)."""
     while isinstance(query, exp.Subquery) and not query.alias and isinstance(query.this, exp.Query):
         query = query.this
     return query
 
 
-def _flatten_join_trees(query: exp.Expression) -> None:
+def _flatten_join_trees(query: exp.Expr) -> None:
     """``FROM ((a JOIN b ON …) JOIN c ON …)`` -> ``FROM a JOIN b ON … JOIN c ON …`` (how PostgreSQL prints views)."""
     for select in list(query.find_all(exp.Select)):
         from_, joins = select.args.get("from_"), select.args.get("joins") or []
@@ -327,14 +331,14 @@ def _flatten_join_trees(query: exp.Expression) -> None:
             select.set("joins", [*inner, *_flattened_joins(joins)])
 
 
-def _is_join_tree(node: exp.Expression) -> bool:
+def _is_join_tree(node: exp.Expr) -> bool:
     """A parenthesised join without an alias (a derived table with an alias is a query, not a tree)."""
     if isinstance(node, exp.Subquery) and not node.alias and isinstance(node.this, (exp.Table, exp.Subquery)):
         return True
     return isinstance(node, exp.Table) and bool(node.args.get("joins"))
 
 
-def _flattened(node: exp.Expression) -> tuple[exp.Expression, list[exp.Join]]:
+def _flattened(node: exp.Expr) -> tuple[exp.Expr, list[exp.Join]]:
     own = list(node.args.get("joins") or [])
     if isinstance(node, exp.Subquery) and _is_join_tree(node):
         base, inner = _flattened(node.this)
@@ -359,12 +363,12 @@ def _flattened_joins(joins: list[exp.Join]) -> list[exp.Join]:
     return out
 
 
-def _written_names(query: exp.Expression) -> dict[int, str]:
+def _written_names(query: exp.Expr) -> dict[int, str]:
     """Each table reference's name as written (``schema.table``; quoted parts keep their case), by node id."""
     return {id(table): ".".join(p for p in (table.db, table.name) if p) for table in query.find_all(exp.Table) if table.name}
 
 
-def _fold_identifiers(query: exp.Expression) -> None:
+def _fold_identifiers(query: exp.Expr) -> None:
     """Lower-case every identifier and mark it quoted so no dialect re-normalises it (the catalog is folded too)."""
     for identifier in query.find_all(exp.Identifier):
         identifier.set("this", identifier.this.lower())

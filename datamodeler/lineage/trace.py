@@ -14,12 +14,13 @@ from dataclasses import dataclass, field
 from sqlglot import exp
 from sqlglot.optimizer.scope import Scope, build_scope
 
+from ..model import LineageTransform
 from .catalog import CatalogIndex
 
-Traced = tuple[str, str]  # ("table.column" in catalog spelling, transform: "copy" (direct), "hash", "aggregate", "other")
+Traced = tuple[str, LineageTransform]  # ("table.column" in catalog spelling, transform: "copy" (direct), "hash", "aggregate", "other")
 JoinKey = tuple[str, tuple[str, ...], str, tuple[str, ...]]
 _SCOPE_BOUNDARY = (exp.Subquery, exp.Select, exp.SetOperation)
-TRANSFORM_RANK = {"copy": 0, "other": 1, "hash": 2, "aggregate": 3}
+TRANSFORM_RANK: dict[LineageTransform, int] = {"copy": 0, "other": 1, "hash": 2, "aggregate": 3}
 _HASH_NODES = tuple(getattr(exp, name) for name in ("MD5", "MD5Digest", "SHA", "SHA2", "SHA2Digest", "SHA1Digest", "StandardHash",
                                                      "FarmFingerprint") if hasattr(exp, name))
 HASH_FUNCTIONS = frozenset({"hash", "md5", "sha", "sha1", "sha2", "sha224", "sha256", "sha384", "sha512", "md5_number", "xxhash32",
@@ -53,7 +54,7 @@ class ScopeTracer:
         self._subquery_scopes: dict[int, Scope] = {}
         self._cast_pairs: set[tuple[str, str, str, str]] = set()
 
-    def facts(self, query: exp.Expression) -> ScopeFacts:
+    def facts(self, query: exp.Expr) -> ScopeFacts:
         root = build_scope(query)
         if root is None:
             return ScopeFacts()
@@ -117,9 +118,11 @@ class ScopeTracer:
     def _seen_in_log(self, source: exp.Table | Scope, name: str) -> bool:
         """Other statements of the log placed ``name`` on this unknown table unambiguously."""
         table = self.table_name(source) if isinstance(source, exp.Table) else None
-        return bool(table) and name in self.catalog.inferred_columns.get(table.lower(), ())
+        if not table:
+            return False
+        return name in self.catalog.inferred_columns.get(table.lower(), ())
 
-    def attribute_before_qualify(self, query: exp.Expression) -> None:
+    def attribute_before_qualify(self, query: exp.Expr) -> None:
         """Place unqualified columns on tables of unknown columns first, so that qualify does not bail out on them."""
         root = build_scope(query)
         for scope in root.traverse() if root is not None else []:
@@ -150,7 +153,7 @@ class ScopeTracer:
             return self.trace_output(scope, names.index(name))
         return self._trace_through_star(scope, name) if self.unknown else []
 
-    def trace_expression(self, scope: Scope, expression: exp.Expression) -> list[Traced]:
+    def trace_expression(self, scope: Scope, expression: exp.Expr) -> list[Traced]:
         """The catalog columns an expression reads; direct only for a bare (possibly aliased) column."""
         inner = expression.unalias() if isinstance(expression, exp.Alias) else expression
         traced: list[Traced] = []
@@ -203,7 +206,9 @@ class ScopeTracer:
             return True
         if isinstance(source, exp.Table):
             table = self.table_name(source)
-            return bool(table) and name.lower() in (c.lower() for c in self.catalog.columns.get(table.lower(), []))
+            if not table:
+                return False
+            return name.lower() in (c.lower() for c in self.catalog.columns.get(table.lower(), []))
         return name in _named_selects(source)
 
     # -- joins and usage ---------------------------------------------------------------------
@@ -211,7 +216,7 @@ class ScopeTracer:
     def _collect_predicates(self, scope: Scope, facts: ScopeFacts) -> None:
         select = scope.expression
         pairs: dict[tuple[str, str, str, str], list[tuple[str, str]]] = {}
-        conditions: list[exp.Expression] = [join.args["on"] for join in select.args.get("joins") or [] if join.args.get("on")]
+        conditions: list[exp.Expr] = [join.args["on"] for join in select.args.get("joins") or [] if join.args.get("on")]
         where = select.args.get("where")
         if where is not None:
             conditions.append(where.this)
@@ -234,7 +239,7 @@ class ScopeTracer:
             for expression in group.expressions:
                 self._add_usage(scope, expression, "group_by", facts)
 
-    def _add_join_pair(self, scope: Scope, conjunct: exp.Expression, pairs: dict) -> bool:
+    def _add_join_pair(self, scope: Scope, conjunct: exp.Expr, pairs: dict) -> bool:
         """Record ``a.x = b.y`` between two different sources; False when the conjunct is not one."""
         if isinstance(conjunct, exp.Paren):
             conjunct = conjunct.unnest()
@@ -258,7 +263,7 @@ class ScopeTracer:
         traced = self.trace_column(scope, column)
         return traced[0][0] if len(traced) == 1 and traced[0][1] == "copy" else None
 
-    def _add_usage(self, scope: Scope, expression: exp.Expression, kind: str, facts: ScopeFacts) -> None:
+    def _add_usage(self, scope: Scope, expression: exp.Expr, kind: str, facts: ScopeFacts) -> None:
         for column in _own_columns(expression):
             facts.usage.update((node, kind) for node, _ in self.trace_column(scope, column))
 
@@ -266,7 +271,7 @@ class ScopeTracer:
 _KEY_WRAPPERS = (exp.Paren, exp.Cast, exp.TryCast, exp.Collate)  # lower()/trim() change what matches: not keys
 
 
-def _key_column(expression: exp.Expression) -> tuple[exp.Expression, bool]:
+def _key_column(expression: exp.Expr) -> tuple[exp.Expr, bool]:
     """The column under casts, COLLATE and parentheses, and whether any was not a parenthesis."""
     wrapped = False
     while isinstance(expression, _KEY_WRAPPERS) and isinstance(expression.this, exp.Expression):
@@ -288,11 +293,11 @@ def _canonical_join(left_table: str, right_table: str, columns: list[tuple[str, 
     return (left[0], left[1], right[0], right[1])
 
 
-def _selects(scope: Scope) -> list[exp.Expression]:
+def _selects(scope: Scope) -> list[exp.Expr]:
     return scope.expression.selects if isinstance(scope.expression, exp.Select) else []
 
 
-def _is_star(select: exp.Expression) -> bool:
+def _is_star(select: exp.Expr) -> bool:
     return isinstance(select, exp.Star) or (isinstance(select, exp.Column) and isinstance(select.this, exp.Star))
 
 
@@ -309,14 +314,14 @@ def _source_of(scope: Scope | None, alias: str) -> exp.Table | Scope | None:
     return None
 
 
-def _own_columns(expression: exp.Expression) -> Iterator[exp.Column]:
+def _own_columns(expression: exp.Expr) -> Iterator[exp.Column]:
     """Columns of this expression, not of the subqueries nested in it (those have their own scopes)."""
     for node in expression.walk(prune=lambda n: isinstance(n, _SCOPE_BOUNDARY) and n is not expression):
         if isinstance(node, exp.Column) and node.table:
             yield node
 
 
-def _nested_queries(expression: exp.Expression) -> Iterator[exp.Expression]:
+def _nested_queries(expression: exp.Expr) -> Iterator[exp.Expr]:
     for node in expression.walk(prune=lambda n: isinstance(n, _SCOPE_BOUNDARY) and n is not expression):
         if isinstance(node, (exp.Select, exp.SetOperation)) and node is not expression:
             yield node
@@ -324,11 +329,12 @@ def _nested_queries(expression: exp.Expression) -> Iterator[exp.Expression]:
             yield node.this
 
 
-def transform_between(node: exp.Expression, root: exp.Expression) -> str:
+def transform_between(node: exp.Expr, root: exp.Expr) -> LineageTransform:
     """How ``root`` transforms the value of ``node`` inside it: the strongest of the functions on the way up."""
     if node is root:
         return "copy"
-    kind, current = "other", node.parent
+    kind: LineageTransform = "other"
+    current = node.parent
     while current is not None:
         if isinstance(current, exp.AggFunc) and not isinstance(current, _VALUE_AGGREGATES):
             return "aggregate"
@@ -340,16 +346,16 @@ def transform_between(node: exp.Expression, root: exp.Expression) -> str:
     return kind
 
 
-def _is_hash(node: exp.Expression) -> bool:
+def _is_hash(node: exp.Expr) -> bool:
     return isinstance(node, _HASH_NODES) or (isinstance(node, exp.Anonymous) and str(node.name).lower() in HASH_FUNCTIONS)
 
 
-def compose_transforms(outer: str, inner: str) -> str:
+def compose_transforms(outer: LineageTransform, inner: LineageTransform) -> LineageTransform:
     """A transform applied on top of another: the stronger one wins (a hash of a copy is a hash)."""
     return outer if TRANSFORM_RANK[outer] >= TRANSFORM_RANK[inner] else inner
 
 
-def merge_transforms(kinds: list[str]) -> str:
+def merge_transforms(kinds: list[LineageTransform]) -> LineageTransform:
     """One column reached along several paths: ``copy`` only if every path copies, else the weakest protection."""
     if all(kind == "copy" for kind in kinds):
         return "copy"
@@ -357,7 +363,7 @@ def merge_transforms(kinds: list[str]) -> str:
 
 
 def _dedupe(traced: list[Traced]) -> list[Traced]:
-    seen: dict[str, list[str]] = {}
+    seen: dict[str, list[LineageTransform]] = {}
     for node, kind in traced:
         seen.setdefault(node, []).append(kind)
     return [(node, merge_transforms(kinds)) for node, kinds in seen.items()]

@@ -14,6 +14,7 @@ not a request.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 from ..model import Column, Relationship, Table
@@ -104,7 +105,7 @@ def _sampled_nulls(nulls: int, rows: int) -> int | str:
     return 0 if nulls == 0 else "all" if nulls >= rows else "some"
 
 
-def safe_values(column: Column, values: list[str | None]) -> list[str]:
+def safe_values(column: Column, values: Sequence[str | None]) -> list[str]:
     """The values that may be sent: none for a PII column, and none that look personal themselves."""
     if column.pii:
         return []

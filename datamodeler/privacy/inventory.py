@@ -7,6 +7,7 @@ The basis of a record of processing; built from the model file only: no warehous
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from ..model import DataModel
@@ -60,15 +61,15 @@ class Inventory:
                 "unreached": [{"table": c.table, **c.to_dict()} for c in self.unreached]}
 
 
-def build_inventory(model: DataModel, named_subjects: list[str] = ()) -> Inventory:
+def build_inventory(model: DataModel, named_subjects: Sequence[str] = ()) -> Inventory:
     """The personal-data map of ``model``; ``named_subjects`` adds subject tables the user names."""
     personal = propagate_pii(model)
     subjects = find_subjects(model, personal, list(named_subjects))
     hops = reference_hops(model)
     links: dict[str, list[SubjectLink]] = defaultdict(list)
     for subject in subjects:
-        for table, link in link_tables(model, subject, hops).items():
-            links[table].append(link)
+        for table_name, link in link_tables(model, subject, hops).items():
+            links[table_name].append(link)
     readers, reads = _readers(model), _column_reads(model)
     entries = []
     for table in model.tables:

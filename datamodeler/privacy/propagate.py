@@ -67,7 +67,7 @@ def _follow_lineage(lineage: list[LineageEdge], seeds: dict[str, str]) -> dict[t
         if edge.kind != "table" and edge.source != edge.target:
             downstream[edge.source].append((edge.target, edge_transform(edge)))
     best: dict[tuple[str, str], tuple[Treatment, tuple[str, ...]]] = {}
-    queue = deque((node, category, "clear", (node,)) for node, category in seeds.items())
+    queue: deque[tuple[str, str, Treatment, tuple[str, ...]]] = deque((node, category, "clear", (node,)) for node, category in seeds.items())
     seen: set[tuple[str, str, str]] = set()
     while queue:
         node, category, treatment, path = queue.popleft()

@@ -82,7 +82,7 @@ def subject_request(model: DataModel, inventory: Inventory, subject_name: str, v
     return request
 
 
-def rows_about(table: str, paths: list[list[Hop]], subject: Subject, literal: exp.Expression) -> exp.Select:
+def rows_about(table: str, paths: list[list[Hop]], subject: Subject, literal: exp.Expr) -> exp.Select:
     """``SELECT t0.* FROM table AS t0 WHERE <path 1> OR <path 2> …``; the subject itself matches on its key."""
     unique = {c.sql(): c for c in (_path_condition(path, subject, literal, "t0", 1) for path in paths)}
     conditions = list(unique.values())  # a relationship and a lineage hop over the same column give one condition
@@ -90,7 +90,7 @@ def rows_about(table: str, paths: list[list[Hop]], subject: Subject, literal: ex
     return exp.select(exp.Column(this=exp.Star(), table=exp.to_identifier("t0"))).from_(_table(table, "t0")).where(condition)
 
 
-def _path_condition(path: list[Hop], subject: Subject, literal: exp.Expression, alias: str, depth: int) -> exp.Expression:
+def _path_condition(path: list[Hop], subject: Subject, literal: exp.Expr, alias: str, depth: int) -> exp.Expr:
     if not path:
         return exp.EQ(this=_column(alias, subject.key[0]), expression=literal.copy())
     hop, rest = path[0], path[1:]
@@ -123,8 +123,9 @@ def _subject(model: DataModel, inventory: Inventory, name: str) -> Subject:
     return subject
 
 
-def _literal(model: DataModel, subject: Subject, value: str) -> exp.Expression:
-    column = model.table(subject.table).column(subject.key[0])
+def _literal(model: DataModel, subject: Subject, value: str) -> exp.Expr:
+    table = model.table(subject.table)  # a subject is a table of the model (find_subjects checks it)
+    column = table.column(subject.key[0]) if table is not None else None
     if column is not None and type_family(column.type) in ("int", "number"):
         try:
             float(value)

@@ -10,6 +10,7 @@ the subject's key, directly or through other linked tables, along declared/verif
 from __future__ import annotations
 
 from collections import deque
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from ..errors import ConfigError
@@ -68,7 +69,7 @@ class SubjectLink:
         return {"subject": self.subject, "paths": [[hop.label for hop in path] for path in self.paths]}
 
 
-def find_subjects(model: DataModel, personal: dict[str, list[PersonalColumn]], named: list[str] = ()) -> list[Subject]:
+def find_subjects(model: DataModel, personal: dict[str, list[PersonalColumn]], named: Sequence[str] = ()) -> list[Subject]:
     """Subjects named by the user (must exist and have a key) plus those inferred from naming and PII density."""
     subjects: dict[str, Subject] = {}
     for name in named:
@@ -104,8 +105,9 @@ def reference_hops(model: DataModel) -> dict[str, list[Hop]]:
     references: dict[str, tuple[str, str]] = {}  # "t.col" -> ("parent table", "parent column"), single-column keys
     for rel in model.relationships:
         if rel.status in ASSERTED_STATUSES and rel.child_table != rel.parent_table:
-            child = model.table(rel.child_table)
-            declared_nullable = any((c := child.column(name)) is None or c.nullable for name in rel.child_columns) if child else True
+            child_record = model.table(rel.child_table)
+            declared_nullable = (any((c := child_record.column(name)) is None or c.nullable for name in rel.child_columns)
+                                 if child_record else True)
             nullable = declared_nullable and (rel.null_rate is None or rel.null_rate > 0)  # never NULL in the data: required
             hop = Hop(rel.child_table, tuple(rel.child_columns), rel.parent_table, tuple(rel.parent_columns),
                       f"relationship {rel.id} ({rel.status})", nullable)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import warnings
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine, make_url
@@ -111,7 +111,7 @@ class SQLAlchemySource:
 
     def _schema_tables(self, inspector: Any, schema: str | None, filters: CatalogFilter) -> list[Table]:
         shown = self._display_schema(schema)
-        kinds = {name: "table" for name in inspector.get_table_names(schema=schema)}
+        kinds: dict[str, Literal["table", "view"]] = {name: "table" for name in inspector.get_table_names(schema=schema)}
         kinds.update({name: "view" for name in inspector.get_view_names(schema=schema)})
         wanted = [n for n in sorted(kinds) if filters.wants_table(qualified_name(shown, n))]
         if not wanted:
@@ -119,7 +119,8 @@ class SQLAlchemySource:
         multi = _MultiReflection(inspector, schema, wanted)
         return [self._build_table(inspector, schema, shown, name, kinds[name], multi) for name in wanted]
 
-    def _build_table(self, inspector: Any, schema: str | None, shown: str | None, name: str, kind: str, multi: "_MultiReflection") -> Table:
+    def _build_table(self, inspector: Any, schema: str | None, shown: str | None, name: str, kind: Literal["table", "view"],
+                     multi: "_MultiReflection") -> Table:
         key = (schema, name)
         pk = multi.pks.get(key) or {}
         table = Table(

@@ -40,6 +40,7 @@ class SQLiteSource(SQLAlchemySource):
     def execute(self, sql: str, timeout_s: float = 30.0, max_rows: int | None = None):
         with self.engine.connect() as conn:
             raw = conn.connection.driver_connection
+            assert isinstance(raw, sqlite3.Connection), "the pysqlite driver hands out sqlite3 connections"
             deadline = time.monotonic() + timeout_s
             raw.set_progress_handler(lambda: int(time.monotonic() > deadline), 10_000)
             try:

@@ -212,8 +212,8 @@ _CONDITION = re.compile(r"^\W*(?:for|when|if|unless|except|once|after|before|unt
 def read_not_null(clause: str) -> list[Claim]:
     """``no NULLs``, ``cannot be null``, ``always present``, ``mandatory``; hedged (``may be null``,
     ``optional``, ``required for paid plans``) makes no claim; ``not mandatory`` is negated."""
-    if _NOT_NULL_HEDGES.search(_strip_positive(clause)):
-        hedge = _NOT_NULL_HEDGES.search(_strip_positive(clause))
+    hedge = _NOT_NULL_HEDGES.search(_strip_positive(clause))
+    if hedge:
         return [Claim("not_null", hedge.group(), negated=True)]
     for match in _NOT_NULL_POSITIVE.finditer(clause):
         before, after = clause[:match.start()], clause[match.end():]

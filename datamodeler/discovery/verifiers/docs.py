@@ -108,7 +108,7 @@ def check_key(claim: Claim, facts: ColumnFacts) -> ClaimCheck:
         if declared_key == [name]:
             return ClaimCheck(claim, "contradicted", f"{facts.column.name} is the declared primary key")
         return ClaimCheck(claim, "unchecked")
-    if claim.primary and declared_key and name not in declared_key:
+    if claim.primary and declared_key and name not in declared_key and facts.table is not None:
         return ClaimCheck(claim, "contradicted", f"the declared primary key of {facts.table.name} is ({', '.join(declared_key)})")
     parts = [check_unique(Claim("unique", claim.phrase), facts), check_not_null(Claim("not_null", claim.phrase), facts)]
     failed = [part.fact for part in parts if part.verdict == "contradicted"]
@@ -122,7 +122,9 @@ def check_key(claim: Claim, facts: ColumnFacts) -> ClaimCheck:
 def check_range(claim: Claim, facts: ColumnFacts) -> ClaimCheck:
     """The profile's min and max (numbers only) must lie within the claimed bounds."""
     profile = facts.profile
-    low, high = _as_number(profile.min if profile else None), _as_number(profile.max if profile else None)
+    if profile is None:
+        return ClaimCheck(claim, "unchecked")
+    low, high = _as_number(profile.min), _as_number(profile.max)
     if low is None or high is None:
         return ClaimCheck(claim, "unchecked")
     fact = f"values run from {profile.min} to {profile.max}{facts.sample_note}"
@@ -221,6 +223,8 @@ def _table_by_word(model: DataModel, word: str) -> Table | None:
 def _settled_relationship(facts: ColumnFacts, parent: Table, parent_column: str | None) -> ClaimCheck | None:
     """An asserted relationship from the column to this parent confirms; one to another parent, or a rejected one
     to this parent, contradicts."""
+    if facts.model is None or facts.table is None:  # check_references has made sure they are given
+        return None
     mine = [r for r in facts.model.relationships
             if r.child_table == facts.table.name and [c.lower() for c in r.child_columns] == [facts.column.name.lower()]]
     fits = [r for r in mine if r.parent_table == parent.name and (parent_column is None or [c.lower() for c in r.parent_columns] == [parent_column.lower()])]
@@ -241,10 +245,11 @@ def _settled_relationship(facts: ColumnFacts, parent: Table, parent_column: str 
 def _compare_ranges(claim: Claim, facts: ColumnFacts, parent: Table, target: Column | None) -> ClaimCheck:
     """Child values entirely outside the parent key's range cannot reference it."""
     child, key = facts.profile, target.profile if target is not None else None
-    bounds = [_as_number(v) for v in (child.min, child.max, key.min, key.max)] if child and key else [None]
-    if target is None or any(b is None for b in bounds):
+    if target is None or child is None or key is None:
         return ClaimCheck(claim, "unchecked")
-    low, high, key_low, key_high = bounds
+    low, high, key_low, key_high = (_as_number(v) for v in (child.min, child.max, key.min, key.max))
+    if low is None or high is None or key_low is None or key_high is None:
+        return ClaimCheck(claim, "unchecked")
     if high < key_low or low > key_high:
         return ClaimCheck(claim, "contradicted", f"values {child.min}..{child.max} lie outside {parent.name}.{target.name} "
                                                  f"{key.min}..{key.max}{facts.sample_note}")

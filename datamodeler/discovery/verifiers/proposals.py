@@ -16,7 +16,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from ...model import ASSERTED_STATUSES, Evidence, Proposal, Relationship
+from ...model import ASSERTED_STATUSES, Evidence, EvidenceKind, Proposal, Relationship, Table
 from ..relationships import cardinality
 from ..scoring import confidence_of, score, status_of
 from . import verify
@@ -74,11 +74,11 @@ def check_table_description(proposal: Proposal, context: VerifyContext) -> None:
 def check_column_description(proposal: Proposal, context: VerifyContext) -> None:
     """The column exists; unique / never-null claims agree with its profile (confirmed claims verify it)."""
     table = find_table(context.model, proposal.table)
-    problem = missing_table(context.model, proposal.table) if table is None else missing_columns(table, [proposal.column or ""])
-    if table is None or problem:
+    column = table.column(proposal.column or "") if table is not None else None
+    if table is None or column is None:
+        problem = missing_table(context.model, proposal.table) if table is None else missing_columns(table, [proposal.column or ""])
         reject(proposal, problem or "")
         return
-    column = table.column(proposal.column or "")
     proposal.table, proposal.column = table.name, column.name
     if not _text_ok(proposal):
         return
@@ -95,11 +95,12 @@ def check_glossary(proposal: Proposal, context: VerifyContext) -> None:
     if not (proposal.name or "").strip():
         reject(proposal, "empty term")
         return
-    for name in proposal.tables:
-        if find_table(context.model, name) is None:
+    found = [find_table(context.model, name) for name in proposal.tables]
+    for name, table in zip(proposal.tables, found):
+        if table is None:
             reject(proposal, f"unknown table {name}")
             return
-    proposal.tables = [find_table(context.model, name).name for name in proposal.tables]
+    proposal.tables = [table.name for table in found if table is not None]
     if _text_ok(proposal):
         proposal.status = "plausible"
 
@@ -145,12 +146,17 @@ def canonical_relationship(proposal: Proposal, context: VerifyContext) -> Relati
                missing_columns(child, rel.child_columns) or missing_columns(parent, rel.parent_columns))
     if problem is None and len(rel.child_columns) != len(rel.parent_columns):
         problem = f"{len(rel.child_columns)} child columns for {len(rel.parent_columns)} parent columns"
-    if problem is not None:
-        reject(proposal, problem)
+    if problem is not None or child is None or parent is None:  # a missing table always comes with a problem
+        reject(proposal, problem or "")
         return None
-    return Relationship(child_table=child.name, child_columns=[child.column(c).name for c in rel.child_columns],
-                        parent_table=parent.name, parent_columns=[parent.column(c).name for c in rel.parent_columns],
+    return Relationship(child_table=child.name, child_columns=_spelled(child, rel.child_columns),
+                        parent_table=parent.name, parent_columns=_spelled(parent, rel.parent_columns),
                         sources=["llm"], evidence=[_safe_reason(e) for e in rel.evidence])
+
+
+def _spelled(table: Table, names: list[str]) -> list[str]:
+    """The table's own spelling of each column (callers have checked that every one exists)."""
+    return [column.name for name in names if (column := table.column(name)) is not None]
 
 
 def _safe_reason(evidence: Evidence) -> Evidence:
@@ -159,7 +165,7 @@ def _safe_reason(evidence: Evidence) -> Evidence:
     return evidence if reason is None else Evidence(kind="llm", detail=f"proposed by the LLM (its reason {reason}: not stored)")
 
 
-def reject(proposal: Proposal, why: str, kind: str = "existence") -> None:
+def reject(proposal: Proposal, why: str, kind: EvidenceKind = "existence") -> None:
     proposal.status = "rejected"
     proposal.evidence.append(Evidence(kind=kind, detail=why))
 

@@ -24,7 +24,7 @@ def export(diagram: Diagram) -> str:
     if diagram.relationships:
         lines.append("")
     for rel in diagram.relationships:
-        lines += _ref(diagram, rel) if _columns_exist(diagram, rel) else [f"// skipped {one_line(rel.label)}: a column is missing from the table"]
+        lines += _ref(diagram, rel) or [f"// skipped {one_line(rel.label)}: a column is missing from the table"]
     return "\n".join(lines) + "\n"
 
 
@@ -78,20 +78,24 @@ def _column_settings(column, markers: list[str], single_pk: bool) -> str:
 
 
 def _ref(diagram: Diagram, rel: Relationship) -> list[str]:
+    """The Ref line of ``rel``; [] when a table or column it names is missing from the diagram."""
     prefix = "plausible_" if rel.status == "plausible" else ""
     name = identifier(f"{prefix}{rel.id}")
     child = _endpoint(diagram.table(rel.child_table), rel.child_columns)
     parent = _endpoint(diagram.table(rel.parent_table), rel.parent_columns)
+    if child is None or parent is None:
+        return []
     return [f"// {rel.status}, confidence {rel.confidence:.2f}, {rel.cardinality}", f"Ref {name}: {child} {_OPERATORS[rel.cardinality]} {parent}"]
 
 
-def _columns_exist(diagram: Diagram, rel: Relationship) -> bool:
-    child, parent = diagram.table(rel.child_table), diagram.table(rel.parent_table)
-    return bool(child and parent) and all(child.column(c) for c in rel.child_columns) and all(parent.column(c) for c in rel.parent_columns)
-
-
-def _endpoint(table: Table, columns: list[str]) -> str:
-    names = [identifier(table.column(c).name) for c in columns]  # the table's own spelling of each column
+def _endpoint(table: Table | None, columns: list[str]) -> str | None:
+    """``table.column`` or ``table.(a, b)``; None when the table or one of the columns is missing."""
+    if table is None:
+        return None
+    found = [column for c in columns if (column := table.column(c)) is not None]
+    if len(found) != len(columns):
+        return None
+    names = [identifier(column.name) for column in found]  # the table's own spelling of each column
     if len(names) == 1:
         return f"{table_identifier(table.name)}.{names[0]}"
     return f"{table_identifier(table.name)}.({', '.join(names)})"
