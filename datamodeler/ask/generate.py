@@ -37,8 +37,8 @@ def skeleton_sql(plan: QueryPlan, model: DataModel) -> str:
     aliases = table_aliases(plan.tables)
     anchor = model.table(plan.anchor)
     key = anchor.primary_key[0] if plan.count_distinct and anchor is not None and anchor.primary_key else None
-    columns = [column_ref(aliases, table, name) for table, name in plan.group_columns]
-    projections: list[exp.Expression] = []
+    columns: list[exp.Expr] = [column_ref(aliases, table, name) for table, name in plan.group_columns]
+    projections: list[exp.Expr] = []
     if plan.time_column is not None and plan.intent.grain:
         bucket = time_bucket(column_ref(aliases, *plan.time_column), plan.intent.grain, dialect)
         projections.append(exp.alias_(bucket, plan.intent.grain))
@@ -95,7 +95,7 @@ def column_ref(aliases: dict[str, str], table: str, column: str) -> exp.Column:
     return exp.Column(this=identifier(column), table=exp.to_identifier(aliases[table]))
 
 
-def measure_expression(plan: QueryPlan, aliases: dict[str, str], distinct_key: str | None = None) -> exp.Alias | None:
+def measure_expression(plan: QueryPlan, aliases: dict[str, str], distinct_key: str | None = None) -> exp.Expr | None:
     """COUNT(*) named after what is counted (COUNT(DISTINCT key) past a 1:N join), or SUM/AVG/MIN/MAX of the measure."""
     measure = plan.intent.measure
     if measure is None:

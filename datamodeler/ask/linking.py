@@ -383,8 +383,8 @@ def link_question(question: str, model: DataModel, budget_tokens: int | None = N
     score_bridges(linked, index)
     score_usage(linked, model)
     ranked = sorted(linked.values(), key=lambda t: (-t.score, -t.name_match, -(index.tables[t.name].table.row_count or 0), t.name))
-    for entry in ranked:
-        entry.members = index.tables[entry.name].members
+    for linked_table in ranked:
+        linked_table.members = index.tables[linked_table.name].members
     linking = Linking(question, list(terms.words), ranked)
     budget = DEFAULT_BUDGET_TOKENS if budget_tokens is None else budget_tokens
     linking.sent, linking.whole_schema = choose_tables(linking, index, budget)
@@ -590,7 +590,8 @@ def shortest_path(start: str, end: str, neighbours: dict[str, set[str]], max_hop
                     previous[other] = name
                     following.append(other)
         if end in previous:
-            path, step = [], end
+            path: list[str] = []
+            step: str | None = end
             while step is not None:
                 path.append(step)
                 step = previous[step]

@@ -53,7 +53,7 @@ class ValueIndex:
                 phrase = " ".join(words[start:start + size])
                 if size == 1 and phrase in skipped:
                     continue
-                found = self.phrases.get(phrase) or (self.phrases.get(singular(phrase), ()) if size == 1 else ())
+                found = self.phrases.get(phrase) or (self.phrases.get(singular(phrase)) if size == 1 else None) or []
                 hits.extend(ValueHit(t, c, v, size) for t, c, v in found)
         return hits
 
@@ -76,7 +76,7 @@ def build_value_index(model: DataModel) -> ValueIndex:
     index = ValueIndex()
     for table in model.tables:
         for column in table.columns:
-            if indexable(column):
+            if indexable(column) and column.profile is not None:
                 for value in column.profile.top_values or ():
                     index.add(table.name, column.name, str(value))
     return index

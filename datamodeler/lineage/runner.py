@@ -10,7 +10,7 @@ import multiprocessing
 import os
 import signal
 import threading
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Generator, Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from contextlib import closing, contextmanager
@@ -81,7 +81,7 @@ def analyze_shapes(items: Sequence[Item], catalog: CatalogIndex, dialect: str | 
 
 
 def _run_round(items: Sequence[Item], catalog: CatalogIndex, dialect: str | None, workers: int, timeout_s: float,
-               on_done: Callable[[int], None] | None) -> Iterator[tuple[str, StatementLineage]]:
+               on_done: Callable[[int], None] | None) -> Generator[tuple[str, StatementLineage], None, None]:
     if workers > 1 and len(items) >= MIN_SHAPES_PER_WORKER * 2:
         yield from _run_parallel(items, catalog, dialect, workers, timeout_s, on_done)
         return
@@ -93,7 +93,7 @@ def _run_round(items: Sequence[Item], catalog: CatalogIndex, dialect: str | None
 
 
 def _run_parallel(items: Sequence[Item], catalog: CatalogIndex, dialect: str | None, workers: int, timeout_s: float,
-                  on_done: Callable[[int], None] | None) -> Iterator[tuple[str, StatementLineage]]:
+                  on_done: Callable[[int], None] | None) -> Generator[tuple[str, StatementLineage], None, None]:
     workers = min(workers, max(1, len(items) // MIN_SHAPES_PER_WORKER))
     size = max(8, len(items) // (workers * 8))
     chunks = [list(items[i : i + size]) for i in range(0, len(items), size)]
