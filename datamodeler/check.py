@@ -186,7 +186,7 @@ def find_unlinked_personal(model: DataModel) -> list[dict[str, Any]]:
 
 # -- joins ----------------------------------------------------------------------------------------
 
-JoinKey = frozenset  # of frozensets {"schema.t.col", "schema.u.col"}: one per column pair, orientation-free
+JoinSignature = frozenset  # of frozensets {"schema.t.col", "schema.u.col"}: one per column pair, orientation-free
 
 
 def replay_joins(model: DataModel, queries: Iterable[LoggedQuery] | None = None) -> JoinReplay:
@@ -215,16 +215,16 @@ def extract_log_joins(model: DataModel, queries: Iterable[LoggedQuery]) -> tuple
     return evidence.queries, evidence.joins, examples
 
 
-def join_key(left_table: str, left_columns: Sequence[str], right_table: str, right_columns: Sequence[str]) -> JoinKey:
+def join_key(left_table: str, left_columns: Sequence[str], right_table: str, right_columns: Sequence[str]) -> JoinSignature:
     """The same key for a join and for a relationship over the same column pairs, in either orientation."""
     return frozenset(frozenset({f"{left_table}.{left}".lower(), f"{right_table}.{right}".lower()})
                      for left, right in zip(left_columns, right_columns))
 
 
-def index_relationships(relationships: Iterable[Relationship]) -> dict[JoinKey, Relationship]:
+def index_relationships(relationships: Iterable[Relationship]) -> dict[JoinSignature, Relationship]:
     """Relationships by join key; where several fit the same columns, the strongest status wins."""
     rank = {verdict: position for position, verdict in enumerate(VERDICTS)}
-    index: dict[JoinKey, Relationship] = {}
+    index: dict[JoinSignature, Relationship] = {}
     for rel in relationships:
         key = join_key(rel.child_table, rel.child_columns, rel.parent_table, rel.parent_columns)
         known = index.get(key)
@@ -233,7 +233,7 @@ def index_relationships(relationships: Iterable[Relationship]) -> dict[JoinKey, 
     return index
 
 
-def judge_join(join: JoinStat, index: dict[JoinKey, Relationship], examples: dict[str, str]) -> JoinCheck:
+def judge_join(join: JoinStat, index: dict[JoinSignature, Relationship], examples: dict[str, str]) -> JoinCheck:
     """One join's verdict from the relationship over exactly its column pairs (``unexplained`` when none)."""
     rel = index.get(join_key(join.left_table, join.left_columns, join.right_table, join.right_columns))
     verdict = _VERDICT_OF_STATUS[rel.status] if rel is not None else "unexplained"

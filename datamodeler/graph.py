@@ -15,7 +15,7 @@ from typing import Any, Literal
 import networkx as nx
 
 from .errors import NotFoundError
-from .model import ASSERTED_STATUSES, DataModel, Relationship
+from .model import ASSERTED_STATUSES, DataModel, Relationship, RelationshipStatus
 
 Direction = Literal["upstream", "downstream"]
 
@@ -66,8 +66,9 @@ class JoinStep:
     left_columns: tuple[str, ...]
     right_table: str
     right_columns: tuple[str, ...]
-    source: str  # "query_join" or "relationship:<status>"
-    count: int = 0
+    source: Literal["query_join", "relationship"]
+    count: int = 0  # query_join: how often the log ran this join
+    status: RelationshipStatus | None = None  # relationship: its status
 
 
 class ModelGraph:
@@ -111,7 +112,7 @@ class ModelGraph:
     def _add_relationship(self, rel: Relationship) -> None:
         if rel.status == "rejected":
             return
-        step = JoinStep(rel.child_table, tuple(rel.child_columns), rel.parent_table, tuple(rel.parent_columns), f"relationship:{rel.status}")
+        step = JoinStep(rel.child_table, tuple(rel.child_columns), rel.parent_table, tuple(rel.parent_columns), "relationship", status=rel.status)
         self._add_join_edge(step, weight=0.25 if rel.status in ASSERTED_STATUSES else 1.0)
 
     def _add_join_edge(self, step: JoinStep, weight: float) -> None:
@@ -203,4 +204,4 @@ def lineage_view(model: DataModel, name: str, direction: Direction | None = None
 def _oriented(step: JoinStep, first: str) -> JoinStep:
     if step.left_table == first:
         return step
-    return JoinStep(step.right_table, step.right_columns, step.left_table, step.left_columns, step.source, step.count)
+    return JoinStep(step.right_table, step.right_columns, step.left_table, step.left_columns, step.source, step.count, step.status)

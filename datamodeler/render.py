@@ -160,7 +160,7 @@ def ask_view(answer: Any, max_rows: int = 20) -> Group:
     if answer.plan.join_path:
         parts.append("[bold]Join path[/]")
         for step in answer.plan.join_path:
-            status = step.source.partition(":")[2] or step.source
+            status = step.status or step.source
             parts.append(f"  {escape(step.left_table)}.{escape(','.join(step.left_columns))} = "
                          f"{escape(step.right_table)}.{escape(','.join(step.right_columns))}  [{STATUS_STYLE.get(status, 'white')}]{status}[/]")
     label = "SQL" + (" (checked: SELECT-only, qualifies against the schema, limited)" if answer.runnable else " (NOT runnable)")

@@ -128,8 +128,8 @@ class QueryPlan:
 
     def join_path_dicts(self) -> list[dict[str, Any]]:
         return [{"left_table": s.left_table, "left_columns": list(s.left_columns), "right_table": s.right_table,
-                 "right_columns": list(s.right_columns), "status": s.source.partition(":")[2] or s.source,
-                 "verified": s.source.partition(":")[2] in ASSERTED_STATUSES} for s in self.join_path]
+                 "right_columns": list(s.right_columns), "status": s.status or s.source,
+                 "verified": s.status in ASSERTED_STATUSES} for s in self.join_path]
 
 
 # -- intent --------------------------------------------------------------------------------------
@@ -338,15 +338,15 @@ def connect_tables(plan: QueryPlan, model: DataModel, targets: list[str]) -> Non
 def find_join_path(model: DataModel, start: str, end: str) -> tuple[list[JoinStep] | None, bool]:
     """The cheapest join path and whether it needed plausible relationships."""
     for statuses, plausible in ((ASSERTED_STATUSES, False), (ASSERTED_STATUSES | {"plausible"}, True)):
-        graph = relationship_graph(model, statuses)
+        graph = weighted_join_graph(model, statuses)
         if start in graph.joins and end in graph.joins:
             path = graph.join_path(start, end)
             if path is not None:
-                return path, plausible and any(s.source == "relationship:plausible" for s in path)
+                return path, plausible and any(s.status == "plausible" for s in path)
     return None, False
 
 
-def relationship_graph(model: DataModel, statuses: frozenset[str]) -> Any:
+def weighted_join_graph(model: DataModel, statuses: frozenset[str]) -> Any:
     """The model graph over relationships with these statuses only; joins past queries used often cost less."""
     chosen = [r for r in model.relationships if r.status in statuses]
     graph = build_graph(model.model_copy(update={"joins": []}), chosen)
@@ -355,7 +355,7 @@ def relationship_graph(model: DataModel, statuses: frozenset[str]) -> Any:
         pair = frozenset((join.left_table, join.right_table))
         counts[pair] = counts.get(pair, 0) + join.count
     for left, right, data in graph.joins.edges(data=True):
-        base = 1.0 if data["step"].source.partition(":")[2] in ASSERTED_STATUSES else 4.0
+        base = 1.0 if data["step"].status in ASSERTED_STATUSES else 4.0
         data["weight"] = base / (1 + math.log(1 + counts.get(frozenset((left, right)), 0)))
     return graph
 

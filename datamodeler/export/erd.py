@@ -15,7 +15,7 @@ from dataclasses import dataclass, replace
 from .diagram import COLUMN_MODES, Collapsed, ColumnsMode, Diagram
 from ..errors import NotFoundError
 from ..model import DataModel, Relationship
-from .subgraph import drawable_relationships, entity_tables, find_table, select_tables, shared_tables, split_into_parts
+from .subgraph import drawable_relationships, entity_tables, select_tables, table_full_name, shared_tables, split_into_parts
 
 SPLIT_ABOVE = 60  # a request drawing more tables than this is split into parts
 PART_SIZE = 40  # at most this many tables per part (neighbour stubs come on top)
@@ -130,7 +130,7 @@ def slug(text: str) -> str:
 def _focus_tables(model: DataModel, options: ErdOptions) -> set[str]:
     focus = set(entity_tables(model, options.entity)) if options.entity else set()
     if options.table:
-        focus.add(find_table(model, options.table))
+        focus.add(table_full_name(model, options.table))
     return focus
 
 

@@ -62,7 +62,7 @@ def select_tables(
     names = [t.name for t in model.tables]
     start = entity_tables(model, entity) if entity is not None else []
     if table is not None:
-        start = [*start, find_table(model, table)]
+        start = [*start, table_full_name(model, table)]
     chosen = neighbourhood(relationship_graph(names, relationships), start, depth) if start else set(names)
     if schema is not None:
         schemas = {_schema_of(n) for n in names}
@@ -72,7 +72,7 @@ def select_tables(
     return [n for n in names if n in chosen]
 
 
-def find_table(model: DataModel, name: str) -> str:
+def table_full_name(model: DataModel, name: str) -> str:
     """The full name of table ``name`` (full or short name); NotFoundError lists the valid ones."""
     found = model.table(name)
     if found is None:
