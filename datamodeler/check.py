@@ -18,14 +18,14 @@ from collections.abc import Iterable, Sequence
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
+from .discovery.health import health_problems
+from .discovery.verifiers.docs import check_description
 from .lineage.pipeline import build_lineage
 from .lineage.shapes import ShapeCollector
 from .model import ASSERTED_STATUSES, Column, DataModel, JoinStat, QueryStats, Relationship, Table
 from .privacy import build_inventory
 from .profile import uniqueness
 from .sources.base import LoggedQuery
-from .discovery.health import health_problems
-from .discovery.verifiers.docs import check_description
 
 VERDICTS = ("explained", "plausible", "contradicted", "unexplained")
 TOP_UNEXPLAINED = 20

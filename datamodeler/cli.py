@@ -6,16 +6,17 @@ import functools
 import json
 import sys
 import traceback
+from collections.abc import Callable
 from pathlib import Path
-from typing import Annotated, Any, Callable, Optional
+from typing import Annotated, Any, Optional
 
 import typer
 from rich.console import Console
 
 from . import __version__
 from .config import load_settings, with_overrides
-from .export.diagram import COLUMN_MODES
 from .errors import DatamodelerError
+from .export.diagram import COLUMN_MODES
 from .export.formats import DIAGRAM_FORMATS, DOCS_FORMATS
 from .querylog import parse_log_columns
 from .scan import ScanOptions, run_scan

@@ -268,7 +268,7 @@ def pii_inventory_view(inventory: Any) -> Group:
         grid.add_column(column, overflow="fold")
     for entry in inventory.tables:
         rows = "" if entry.row_count is None else f"{entry.row_count:,}"
-        subjects_text = escape(", ".join(f"{l.subject} ({l.depth} hop{'s' if l.depth != 1 else ''})" for l in entry.subjects)) or "[red]none[/]"
+        subjects_text = escape(", ".join(f"{link.subject} ({link.depth} hop{'s' if link.depth != 1 else ''})" for link in entry.subjects)) or "[red]none[/]"
         readers = escape(", ".join(entry.readers[:4]) + (f" +{len(entry.readers) - 4}" if len(entry.readers) > 4 else ""))
         flags = entry.columns or [None]
         for index, flag in enumerate(flags):

@@ -20,7 +20,6 @@ from datamodeler.ask.plan import plan_query, read_intent
 from datamodeler.cli import app
 from datamodeler.errors import UnsafeSQLError
 from datamodeler.model import ASSERTED_STATUSES, Column, ColumnProfile, DataModel, SourceInfo, Table
-from datamodeler.store import load_model
 
 ROOT = Path(__file__).resolve().parents[1]
 QUESTION = "weekly impressions per country"

@@ -10,20 +10,19 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from llm_server import LLMServer, Reply
 from typer.testing import CliRunner
 
 from datamodeler.check import find_contradictions
 from datamodeler.cli import app
 from datamodeler.config import LLMSettings, Settings
+from datamodeler.discovery.verifiers.claims import normalize_text, read_claims
+from datamodeler.discovery.verifiers.docs import check_description
+from datamodeler.discovery.verifiers.unsafe_text import unsafe_reason
 from datamodeler.llm.redact import column_facts
 from datamodeler.model import Column, ColumnProfile, DataModel, Relationship, SourceInfo, Table
 from datamodeler.scan import ScanOptions, run_scan
 from datamodeler.store import save_model
-from datamodeler.discovery.verifiers.claims import normalize_text, read_claims
-from datamodeler.discovery.verifiers.docs import check_description
-from datamodeler.discovery.verifiers.unsafe_text import unsafe_reason
-
-from llm_server import LLMServer, Reply
 
 CORPUS = Path(__file__).parent / "data" / "claims_corpus.json"
 runner = CliRunner()

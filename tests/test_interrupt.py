@@ -75,12 +75,11 @@ def test_ctrl_c_while_workers_start_is_held_then_raised_and_children_start_deaf_
     outer = signal.signal(signal.SIGINT, signal.default_int_handler)  # as in a terminal, even if pytest runs in the background
     finished = False
     try:
-        with pytest.raises(KeyboardInterrupt):
-            with _ctrl_c_held():
-                os.kill(os.getpid(), signal.SIGINT)
-                time.sleep(0.1)  # an unheld Ctrl-C would have been raised by now
-                child_mask = subprocess.run([sys.executable, "-c", ask_mask], capture_output=True, text=True, timeout=60).stdout.strip()
-                finished = True
+        with pytest.raises(KeyboardInterrupt), _ctrl_c_held():
+            os.kill(os.getpid(), signal.SIGINT)
+            time.sleep(0.1)  # an unheld Ctrl-C would have been raised by now
+            child_mask = subprocess.run([sys.executable, "-c", ask_mask], capture_output=True, text=True, timeout=60).stdout.strip()
+            finished = True
         assert finished and child_mask == "True"
         assert signal.getsignal(signal.SIGINT) is signal.default_int_handler
     finally:

@@ -6,7 +6,6 @@ normalised text. The invariant checked here, ``normalize_sql(skeleton) == normal
 
 from __future__ import annotations
 
-
 import json
 from pathlib import Path
 

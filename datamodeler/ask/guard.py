@@ -220,9 +220,9 @@ def apply_limit(statement: exp.Query, limit: int) -> exp.Query:
     """``statement`` with a LIMIT of at most ``limit`` rows (an existing smaller literal limit is kept)."""
     limited = statement.copy()
     current = limited.args.get("limit")
-    if isinstance(current, exp.Limit) and isinstance(current.expression, exp.Literal) and current.expression.is_int:
-        if int(current.expression.this) <= limit:
-            return limited
+    if (isinstance(current, exp.Limit) and isinstance(current.expression, exp.Literal) and current.expression.is_int
+            and int(current.expression.this) <= limit):
+        return limited
     limited.set("limit", None)
     if isinstance(current, exp.Fetch) or limited.args.get("fetch") is not None:
         limited.set("fetch", None)

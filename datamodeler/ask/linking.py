@@ -24,8 +24,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ..config import AskSettings
-from ..model import DataModel, Table
 from ..identifiers import column_prefix, singular, strip_prefix, tokens
+from ..model import DataModel, Table
 from .families import table_families
 from .values import ValueIndex, build_value_index
 

@@ -17,11 +17,10 @@ import re
 from dataclasses import dataclass, field, replace
 from typing import Any
 
-
 from ..graph import JoinStep, build_graph
-from ..model import ASSERTED_STATUSES, DataModel, Relationship, Table
 from ..identifiers import tokens
-from .linking import STOPWORDS, Linking, LinkedTable, Terms, link_question, name_words, question_words, stem
+from ..model import ASSERTED_STATUSES, DataModel, Relationship, Table
+from .linking import STOPWORDS, LinkedTable, Linking, Terms, link_question, name_words, question_words, stem
 
 GRAINS = {"hourly": "hour", "daily": "day", "weekly": "week", "monthly": "month", "quarterly": "quarter",
           "yearly": "year", "annually": "year", "annual": "year"}

@@ -15,8 +15,8 @@ from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
-from ..model import Column, DataModel
 from ..identifiers import singular, tokens
+from ..model import Column, DataModel
 
 MAX_DISTINCT = 1000  # more distinct values than this: an identifier or free text, not a category
 MAX_WORDS = 4  # longest value phrase looked up

@@ -9,12 +9,12 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .erd import ErdOptions, PlannedDiagram, plan_diagrams
 from ..errors import ExportError
-from .formats import exporter
-from .formats.markdown import text as markdown_text
 from ..model import DataModel
 from ..store import write_atomic
+from .erd import ErdOptions, PlannedDiagram, plan_diagrams
+from .formats import exporter
+from .formats.markdown import text as markdown_text
 
 
 @dataclass

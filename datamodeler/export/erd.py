@@ -12,10 +12,10 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 
-from .diagram import COLUMN_MODES, Collapsed, ColumnsMode, Diagram
 from ..errors import NotFoundError
 from ..model import DataModel, Relationship
-from .subgraph import drawable_relationships, entity_tables, select_tables, table_full_name, shared_tables, split_into_parts
+from .diagram import COLUMN_MODES, Collapsed, ColumnsMode, Diagram
+from .subgraph import drawable_relationships, entity_tables, select_tables, shared_tables, split_into_parts, table_full_name
 
 SPLIT_ABOVE = 60  # a request drawing more tables than this is split into parts
 PART_SIZE = 40  # at most this many tables per part (neighbour stubs come on top)

@@ -7,11 +7,10 @@ changes the messages and so misses the cache. Unreadable or stale entries are tr
 
 from __future__ import annotations
 
-import threading
-
 import hashlib
 import json
 import os
+import threading
 from pathlib import Path
 from typing import Any
 

@@ -17,10 +17,9 @@ Example::
 
 from __future__ import annotations
 
-import threading
-
 import json
 import re
+import threading
 from typing import Any, Protocol
 
 from ..config import LLMSettings

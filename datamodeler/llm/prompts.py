@@ -12,8 +12,8 @@ from collections import defaultdict
 from dataclasses import dataclass
 from typing import Any
 
-from ..model import Column, DataModel, Entity, Relationship, Table
 from ..identifiers import tokens
+from ..model import Column, DataModel, Entity, Relationship, Table
 from .client import Message
 from .redact import column_facts, comment_facts, scrub, table_facts
 from .templates import DATA_PLACEHOLDER, Template

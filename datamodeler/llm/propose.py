@@ -14,10 +14,10 @@ from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
-from .client import LLMClient
-from .prompts import (describe_entities_messages, entity_batches, live_references, parent_keys, propose_relationships_messages)
-from .templates import Template
 from ..model import DataModel, Evidence, Proposal, Relationship
+from .client import LLMClient
+from .prompts import describe_entities_messages, entity_batches, live_references, parent_keys, propose_relationships_messages
+from .templates import Template
 
 TASKS = ("describe_entities", "propose_relationships")
 

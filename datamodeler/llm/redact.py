@@ -17,8 +17,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from ..model import Column, Relationship, Table
 from ..discovery.verifiers.unsafe_text import unsafe_reason
+from ..model import Column, Relationship, Table
 from ..pii import scrub_text, value_kind
 from .client import Message
 

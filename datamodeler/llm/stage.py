@@ -9,17 +9,17 @@ from __future__ import annotations
 
 from collections import Counter
 
-from ..errors import LLMError
-from ..model import Proposal
-from .propose import TASKS, propose
 from ..discovery.verifiers.checks import VerifyContext
 from ..discovery.verifiers.proposals import verify_proposals
+from ..errors import LLMError
+from ..model import Proposal
+from ..scan_context import ScanContext
 from .apply import apply_proposals
 from .cache import CachedClient, default_cache_dir
 from .client import OpenAIClient
 from .prompts import entity_batches
+from .propose import TASKS, propose
 from .templates import load_template
-from ..scan_context import ScanContext
 
 
 def llm_stage(ctx: ScanContext) -> None:

@@ -43,7 +43,7 @@ def prompts_dir() -> Path:
     return package_dir.parent / "prompts"
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def load_template(task: str) -> Template:
     """The template for ``task`` (e.g. ``describe_entities``); ``LLMError`` when missing or malformed."""
     path = prompts_dir() / f"{task}.md"

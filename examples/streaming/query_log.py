@@ -16,13 +16,13 @@ from __future__ import annotations
 import json
 import random
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Callable
 
 SEED = 20250106
-LOG_START = datetime(2025, 1, 6, tzinfo=timezone.utc)
+LOG_START = datetime(2025, 1, 6, tzinfo=UTC)
 LOG_DAYS = 28
 DATABASE_NAME = "streaming"
 QUERY_LOG_NAME = "query_log.jsonl"
@@ -295,7 +295,7 @@ def adhoc_queries(rng: random.Random, s: Samples) -> list[str]:
     return [
         f"SELECT * FROM crm.members WHERE email = {sql_str(email)}",
         f"select member_id, first_name, last_name, country_code from crm.members where phone = {sql_str(phone)}",
-        f"""SELECT m.member_id, m.email, r.email AS referrer_email, r.signup_date AS referrer_signup
+        """SELECT m.member_id, m.email, r.email AS referrer_email, r.signup_date AS referrer_signup
             FROM crm.members m
             JOIN crm.members r ON m.referred_by_member_id = r.member_id
             WHERE m.signup_date >= DATE '2023-01-01'""",

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 from conftest import build_synthetic_model, run_node_parser
 
-from datamodeler.export.erd import ErdOptions
 from datamodeler.export import export_erd, write_export
+from datamodeler.export.erd import ErdOptions
 from datamodeler.export.formats import mermaid
 
 

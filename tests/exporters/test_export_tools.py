@@ -3,7 +3,6 @@ mermaid (under jsdom); on the shop model and on TPC-DS scanned from its DDL and 
 
 from __future__ import annotations
 
-
 import pytest
 from conftest import assert_dot_parses, assert_plantuml_parses, run_node_parser
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 from html import escape
 
 from ...model import Relationship, Table
-from ..diagram import (Diagram, Multiplicity, collapsed_targets, column_note, ends, line_style, relationship_label, shorten, shown_columns)
+from ..diagram import Diagram, Multiplicity, collapsed_targets, column_note, ends, line_style, relationship_label, shorten, shown_columns
 
 FONT = "Helvetica"
 STATUS_COLORS = {"declared": "#1f4e79", "accepted": "#6a1b9a", "verified": "#2e7d32", "plausible": "#8a8a8a"}

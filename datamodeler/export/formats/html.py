@@ -10,9 +10,9 @@ import os
 from concurrent.futures import ThreadPoolExecutor
 from html import escape
 
-from ..erd import table_diagram
 from ...model import DataModel, Relationship, Table
 from ...privacy import Inventory, PersonalColumn, build_inventory
+from ..erd import table_diagram
 from ..table_facts import TableFacts, evidence_text, gather_facts, page_names
 from . import dot, graphviz
 

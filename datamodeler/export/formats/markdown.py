@@ -9,9 +9,9 @@ from __future__ import annotations
 
 from html import escape as html_escape
 
-from ..erd import table_diagram
 from ...model import DataModel, Table
 from ...privacy import Inventory, PersonalColumn, build_inventory
+from ..erd import table_diagram
 from ..table_facts import TableFacts, evidence_text, gather_facts, page_names
 from . import mermaid
 

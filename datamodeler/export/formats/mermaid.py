@@ -11,7 +11,7 @@ import json
 import re
 
 from ...model import Relationship
-from ..diagram import (Diagram, Multiplicity, collapsed_targets, column_note, ends, line_style, relationship_label, shown_columns)
+from ..diagram import Diagram, Multiplicity, collapsed_targets, column_note, ends, line_style, relationship_label, shown_columns
 
 MAX_TEXT_SIZE = 50_000
 MAX_EDGES = 500

@@ -9,7 +9,7 @@ comment like ``<img:http://…>`` can neither fetch anything nor change the draw
 from __future__ import annotations
 
 from ...model import Relationship, Table
-from ..diagram import (Diagram, Multiplicity, collapsed_targets, column_note, ends, line_style, relationship_label, shorten, shown_columns)
+from ..diagram import Diagram, Multiplicity, collapsed_targets, column_note, ends, line_style, relationship_label, shorten, shown_columns
 from .mermaid import entity_ids
 
 _CHILD_END: dict[Multiplicity, str] = {"one": "||", "zero_or_one": "|o", "zero_or_many": "}o"}

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from . import dot, graphviz
 from ..diagram import Diagram
+from . import dot, graphviz
 
 
 def export(diagram: Diagram) -> bytes:
