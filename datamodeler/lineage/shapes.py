@@ -10,12 +10,13 @@ import re
 from dataclasses import dataclass, field
 
 from ..sources.base import LoggedQuery
-from .fingerprint import FingerprintError, fingerprint_of, literal_skeleton, normalize_sql
+from .fingerprint import FingerprintError, Skeleton, fingerprint_of, literal_slots, normalize_tracked
 from .runner import StatementTimeout, time_limit
 
 _UNDECODED = re.compile("[\udc80-\udcff]")  # bytes the log reader could not decode (kept by surrogateescape)
 MAX_USERS_KEPT = 50
-MAX_SKELETONS_KEPT = 500_000  # skeleton -> fingerprint memo entries; beyond it, statements are tokenized again
+MAX_SKELETONS_KEPT = 500_000  # skeleton memo entries (and kept-literal variants); beyond it, statements are tokenized
+MAX_VARIANTS_KEPT = 1_000  # per skeleton: distinct values of its kept literals (ORDER BY 1 vs 2) remembered
 
 
 @dataclass
@@ -48,7 +49,7 @@ class ShapeCollector:
         self.timeout_s = timeout_s  # fingerprinting one statement gets the same budget as analysing it
         self.shapes: dict[str, Shape] = {}
         self.total = 0
-        self._skeletons: dict[str, str] = {}  # literal skeleton -> fingerprint: repeated shapes skip the tokenizer
+        self._skeletons: dict[str, _Memo] = {}  # literal skeleton -> what its statements normalise to
 
     def add(self, query: LoggedQuery) -> Shape | None:
         """Count one statement under its shape; blank statements are ignored (None)."""
@@ -64,14 +65,15 @@ class ShapeCollector:
     def _shape_of(self, text: str) -> Shape | None:
         if len(text) > self.max_chars:
             return self._unparsed(text, "too_large", f"statement of over {self.max_chars} characters (max_statement_chars)")
-        if _UNDECODED.search(text):
+        if not text.isascii() and _UNDECODED.search(text):
             return self._unparsed(text, "encoding", "statement holds bytes that are not valid UTF-8")
-        skeleton = literal_skeleton(text, self.dialect)
-        if skeleton is not None and (known := self._skeletons.get(skeleton)) is not None:
+        skeleton = literal_slots(text, self.dialect)
+        memo = self._skeletons.get(skeleton.key) if skeleton is not None else None
+        if memo is not None and (known := memo.variants.get(memo.kept_values(text, skeleton))) is not None:
             return self.shapes[known]
         try:
             with time_limit(self.timeout_s):
-                normalized = normalize_sql(text, self.dialect)
+                normalized, kept = normalize_tracked(text, self.dialect)
         except FingerprintError as exc:
             return self._unparsed(text, "parse_error", exc.message)
         except StatementTimeout:
@@ -81,9 +83,22 @@ class ShapeCollector:
         fingerprint = fingerprint_of(normalized)
         if fingerprint not in self.shapes:
             self.shapes[fingerprint] = Shape(fingerprint, normalized)
-        if skeleton is not None and len(self._skeletons) < MAX_SKELETONS_KEPT:
-            self._skeletons[skeleton] = fingerprint
+        if skeleton is not None:
+            self._remember(text, skeleton, memo, normalized, kept, fingerprint)
         return self.shapes[fingerprint]
+
+    def _remember(self, text: str, skeleton: Skeleton, memo: _Memo | None, normalized: str, kept: frozenset[int],
+                  fingerprint: str) -> None:
+        """Memoise the fingerprint under the skeleton and the values of the literals the tokenizer kept."""
+        if memo is None:
+            if len(self._skeletons) >= MAX_SKELETONS_KEPT:
+                return
+            memo = _Memo.learn(text, skeleton, normalized, kept, self.dialect)
+            if memo is None:
+                return
+            self._skeletons[skeleton.key] = memo
+        if len(memo.variants) < MAX_VARIANTS_KEPT:
+            memo.variants[memo.kept_values(text, skeleton)] = fingerprint
 
     def _unparsed(self, text: str, reason: str, error: str) -> Shape:
         """A shape whose text is not kept (it may hold literals): only a hash and a description."""
@@ -91,3 +106,32 @@ class ShapeCollector:
         if fingerprint not in self.shapes:
             self.shapes[fingerprint] = Shape(fingerprint, f"-- not parsed ({reason}): {len(text)} characters", failure=(reason, error))
         return self.shapes[fingerprint]
+
+
+@dataclass
+class _Memo:
+    """What statements of one skeleton normalise to: which of its literals the tokenizer keeps, and per their values
+    the fingerprint. Statements with one skeleton have the same tokens but for their literals, so the same literals
+    are kept (an ordinal, a type size) and the rest become placeholders."""
+
+    kept: tuple[int, ...]  # indexes into the skeleton's slots
+    variants: dict[tuple[str, ...], str] = field(default_factory=dict)
+
+    def kept_values(self, text: str, skeleton: Skeleton) -> tuple[str, ...]:
+        return tuple(text[skeleton.slots[i][0] : skeleton.slots[i][1]] for i in self.kept)
+
+    @classmethod
+    def learn(cls, text: str, skeleton: Skeleton, normalized: str, kept: frozenset[int], dialect: str | None) -> _Memo | None:
+        """The memo for a statement just tokenized, checked: its masked text must normalise alike, else None."""
+        kept_slots = tuple(i for i, (start, end, _) in enumerate(skeleton.slots) if any(start <= k < end for k in kept))
+        parts, last = [], 0
+        for i, (start, end, marker) in enumerate(skeleton.slots):
+            parts += [text[last:start], text[start:end] if i in kept_slots else marker]
+            last = end
+        parts.append(text[last:])
+        try:
+            if normalize_tracked("".join(parts), dialect)[0] != normalized:
+                return None
+        except FingerprintError:
+            return None
+        return cls(kept_slots)
