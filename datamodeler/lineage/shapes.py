@@ -39,6 +39,13 @@ class Shape:
             self.first_seen = min(filter(None, (self.first_seen, query.start_time)))
             self.last_seen = max(filter(None, (self.last_seen, query.start_time)))
 
+    def merge(self, other: Shape) -> None:
+        """Add the counts, users and time range of the same shape counted elsewhere."""
+        self.count += other.count
+        self.users.update(list(other.users)[: max(0, MAX_USERS_KEPT - len(self.users))])
+        self.first_seen = min(filter(None, (self.first_seen, other.first_seen)), default=None)
+        self.last_seen = max(filter(None, (self.last_seen, other.last_seen)), default=None)
+
 
 class ShapeCollector:
     """Folds logged statements into shapes; ``add`` is all a log reader's consumer calls."""
@@ -70,7 +77,7 @@ class ShapeCollector:
         skeleton = literal_slots(text, self.dialect)
         memo = self._skeletons.get(skeleton.key) if skeleton is not None else None
         if memo is not None and (known := memo.variants.get(memo.kept_values(text, skeleton))) is not None:
-            return self.shapes[known]
+            return self.shapes.get(known[0]) or self.shapes.setdefault(known[0], Shape(*known))
         try:
             with time_limit(self.timeout_s):
                 normalized, kept = normalize_tracked(text, self.dialect)
@@ -98,7 +105,20 @@ class ShapeCollector:
                 return
             self._skeletons[skeleton.key] = memo
         if len(memo.variants) < MAX_VARIANTS_KEPT:
-            memo.variants[memo.kept_values(text, skeleton)] = fingerprint
+            memo.variants[memo.kept_values(text, skeleton)] = (fingerprint, normalized)
+
+    def merge(self, shapes: dict[str, Shape], total: int) -> None:
+        """Fold in the shapes another collector (a worker's, over other statements of the log) counted."""
+        self.total += total
+        for fingerprint, other in shapes.items():
+            mine = self.shapes.setdefault(fingerprint, Shape(fingerprint, other.sql, failure=other.failure))
+            mine.merge(other)
+
+    def take_shapes(self) -> tuple[dict[str, Shape], int]:
+        """The shapes and total counted so far, leaving this collector empty but for its skeleton memo."""
+        taken = self.shapes, self.total
+        self.shapes, self.total = {}, 0
+        return taken
 
     def _unparsed(self, text: str, reason: str, error: str) -> Shape:
         """A shape whose text is not kept (it may hold literals): only a hash and a description."""
@@ -115,7 +135,7 @@ class _Memo:
     are kept (an ordinal, a type size) and the rest become placeholders."""
 
     kept: tuple[int, ...]  # indexes into the skeleton's slots
-    variants: dict[tuple[str, ...], str] = field(default_factory=dict)
+    variants: dict[tuple[str, ...], tuple[str, str]] = field(default_factory=dict)  # -> (fingerprint, normalised)
 
     def kept_values(self, text: str, skeleton: Skeleton) -> tuple[str, ...]:
         return tuple(text[skeleton.slots[i][0] : skeleton.slots[i][1]] for i in self.kept)
