@@ -2,6 +2,7 @@
 
     python benchmarks/lineage.py [--datasets ../shared/datasets] [--repeat 3] [--sqllineage-dialect ansi]
     python benchmarks/lineage.py --giant-statement-mb 1024     # peak memory reading a log that is one statement
+    python benchmarks/lineage.py --log-statements 1000000 --workers 1,2   # reading + fingerprinting a TPC-DS log
 
 Every tool gets the same statements (``INSERT INTO lineage_probe <query>``, so that column lineage has a
 target) and the same schema where it takes one; each runs on one core. The sqlglot floor is parse + qualify
@@ -12,6 +13,8 @@ from __future__ import annotations
 
 import argparse
 import platform
+import random
+import re
 import sys
 import time
 import warnings
@@ -115,6 +118,41 @@ def giant_statement(megabytes: int) -> None:
               f"peak RSS {peak:.0f} MiB (before reading {before:.0f} MiB), statements {collector.total}, failures {failures}")
 
 
+def vary_literals(query: str, rng: random.Random) -> str:
+    """The query with other string contents and other numbers after comparisons (the same shape, as a log has it)."""
+    query = re.sub(r"'[^']*'", lambda m: "'" + "".join(rng.choice("abcdefgh") for _ in range(rng.randint(1, 9))) + "'", query)
+    return re.sub(r"(?<=[=<>] )\d+\b", lambda m: str(rng.randint(1, 3000)), query)
+
+
+def log_throughput(datasets: Path, statements: int, worker_counts: list[int]) -> None:
+    """Write a .sql log of the TPC-DS queries repeated with varied literals; time reading + fingerprinting it."""
+    import tempfile
+
+    from datamodeler.lineage.logworkers import collect_shapes
+    from datamodeler.lineage.shapes import ShapeCollector
+    from datamodeler.querylog import read_logs
+
+    _, queries = load_suite(datasets, "tpcds", "tpcds.sql")
+    queries = [q.removeprefix("insert into lineage_probe ") for q in queries]
+    rng = random.Random(1)
+    with tempfile.TemporaryDirectory() as folder:
+        log = Path(folder) / "tpcds.sql"
+        with log.open("w") as out:
+            for i in range(statements):
+                out.write(vary_literals(queries[i % len(queries)], rng) + ";\n")
+        print(f"log: {statements:,} statements ({len(queries)} TPC-DS shapes, varied literals), {log.stat().st_size / 2**20:.0f} MiB\n")
+        print("| workers | seconds | statements/s | speed-up | shapes |")
+        print("| ---: | ---: | ---: | ---: | ---: |")
+        base = None
+        for workers in worker_counts:
+            collector = ShapeCollector(DIALECT)
+            began = time.perf_counter()
+            collect_shapes(read_logs([log]), collector, workers)
+            seconds = time.perf_counter() - began
+            base = base or seconds
+            print(f"| {workers} | {seconds:.1f} | {collector.total / seconds:,.0f} | {base / seconds:.2f}x | {len(collector.shapes)} |")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--datasets", type=Path, default=Path("../shared/datasets"), help="folder holding tpc/ (default ../shared/datasets)")
@@ -122,8 +160,14 @@ def main() -> None:
     parser.add_argument("--sqllineage-dialect", default="ansi", help="sqllineage (sqlfluff) dialect (default ansi)")
     parser.add_argument("--giant-statement-mb", type=int, default=0,
                         help="instead: write a log of one statement of this many MB without ';' and report peak RSS while reading it")
+    parser.add_argument("--log-statements", type=int, default=0,
+                        help="instead: time reading + fingerprinting a TPC-DS log of this many statements with varied literals")
+    parser.add_argument("--workers", default="1,2", help="with --log-statements: worker counts to compare (default 1,2)")
     args = parser.parse_args()
     warnings.filterwarnings("ignore")
+    if args.log_statements:
+        log_throughput(args.datasets, args.log_statements, [int(w) for w in args.workers.split(",")])
+        return
     if args.giant_statement_mb:
         giant_statement(args.giant_statement_mb)
         return

@@ -56,15 +56,15 @@ def crawl_catalog(ctx: ScanContext) -> None:
 
 def read_query_logs(ctx: ScanContext) -> None:
     """Statements from the log files and the warehouse's own history, folded into distinct shapes as they stream."""
+    from .lineage.logworkers import collect_shapes
     from .lineage.shapes import ShapeCollector
     from .querylog import read_logs
 
     ctx.shapes = ShapeCollector(ctx.source.dialect, ctx.options.settings.scan.max_statement_chars)
     with ctx.progress.stage("read query logs") as bar:
         history = warehouse_history(ctx) if ctx.options.history else iter(())
-        for query in itertools.chain(read_logs(ctx.options.query_logs, ctx.options.log_columns or None), history):
-            ctx.shapes.add(query)
-            bar.advance()
+        queries = itertools.chain(read_logs(ctx.options.query_logs, ctx.options.log_columns or None), history)
+        collect_shapes(queries, ctx.shapes, ctx.options.settings.scan.workers, bar.advance)
 
 
 def warehouse_history(ctx: ScanContext) -> Iterator[LoggedQuery]:

@@ -10,7 +10,6 @@ The normalised text is what the model stores and what lineage parses: literals n
 from __future__ import annotations
 
 import hashlib
-import re
 from functools import lru_cache
 
 from sqlglot.dialects.dialect import Dialect
@@ -19,6 +18,9 @@ from sqlglot.parser import Parser
 from sqlglot.tokens import Token, TokenType
 
 from ..errors import DatamodelerError
+from .skeleton import Skeleton, literal_skeleton, literal_slots
+
+__all__ = ["normalize_sql", "normalize_tracked", "fingerprint_of", "literal_skeleton", "literal_slots", "Skeleton", "FingerprintError"]
 
 NUMBER_PLACEHOLDER = "?"
 STRING_PLACEHOLDER = "'?'"
@@ -55,60 +57,19 @@ def _dialect(name: str | None) -> Dialect:
 
 def normalize_sql(sql: str, dialect: str | None = None) -> str:
     """The statement with literals replaced, identifiers and keywords lower-cased (unless quoted), one space apart."""
+    return normalize_tracked(sql, dialect)[0]
+
+
+def normalize_tracked(sql: str, dialect: str | None = None) -> tuple[str, frozenset[int]]:
+    """``normalize_sql`` and the offsets of the literals it kept (ordinals, type sizes, strings it could not see)."""
     try:
         tokens = _dialect(dialect).tokenize(sql)
     except TokenError:
         # sqlglot's message quotes the statement, literals included: say what failed, not what it read
         raise FingerprintError("cannot tokenize statement (an unterminated string, quoted name or comment?)") from None
-    words = _placeholder_words(sql, tokens, double_quoted_strings=(dialect or "").lower() in _DOUBLE_QUOTED_STRING_DIALECTS)
-    return _join_words(_collapse_lists(words))
-
-
-# literal_skeleton: a regex pass ~30x cheaper than tokenizing, used to recognise a statement seen before with other
-# literals. It only replaces literals the tokenizer pass replaces too, so equal skeletons normalise alike.
-_SKELETON_UNSAFE = re.compile(r"[\"`\\$#\[{]|--|/\*")  # quoted names, escapes, dollar quotes, comments: tokenize
-_SKELETON_STRING = re.compile(r"'[^']*'")
-_SKELETON_NUMBER = re.compile(
-    r"((?:[=<>]|!=|[-+*/%]|\b(?:limit|offset|between|and|or|then|else|when|not)\b)\s*)"  # never an ordinal or type size
-    r"\d+\.?\d*(?:e[+-]?\d+)?(?![\w.])", re.IGNORECASE)
-_SKELETON_IN_LIST = re.compile(r"\b(in\s*\()\s*((?:'\?'|\d+(?:\.\d+)?)(?:\s*,\s*(?:'\?'|\d+(?:\.\d+)?))+)\s*\)", re.IGNORECASE)
-_SKELETON_ORDINALS = re.compile(r"\b(?:order|group)\s+by\b", re.IGNORECASE)
-_SKELETON_CALL = re.compile(r"([A-Za-z_][\w]*)\s*\(")
-
-
-@lru_cache(maxsize=32)
-def _type_words(dialect: str | None) -> frozenset[str]:
-    """Words after which ``(`` opens type parameters, where the tokenizer pass keeps numbers (``decimal(10, 2)``)."""
-    return frozenset(k for k, v in _dialect(dialect).tokenizer_class.KEYWORDS.items() if v in Parser.TYPE_TOKENS)
-
-
-def literal_skeleton(sql: str, dialect: str | None = None) -> str | None:
-    """``sql`` with its plain literals masked (no tokenizer), or None when the statement needs the tokenizer.
-
-    Two statements with the same skeleton differ only in literals that ``normalize_sql`` replaces, so they
-    normalise to the same text: a log of a million statements is tokenized once per skeleton, not per statement.
-
-        >>> literal_skeleton("select * from t where id = 42 and name in ('a', 'b')")
-        "select * from t where id = ? and name in ('?')"
-    """
-    if _SKELETON_UNSAFE.search(sql) or "''" in sql or sql.count("'") % 2:  # doubled quotes: escapes (BigQuery: '''): tokenize
-        return None
-    type_words = _type_words(dialect)
-    if any(m.group(1).upper() in type_words for m in _SKELETON_CALL.finditer(sql)):
-        return None
-    parts, last = [], 0
-    for match in _SKELETON_STRING.finditer(sql):
-        if match.start() and (sql[match.start() - 1].isalnum() or sql[match.start() - 1] == "_"):
-            return None  # E'…', N'…', X'…', r'…': prefixed strings are left to the tokenizer
-        parts.append(sql[last:match.start()])
-        parts.append("'?'")
-        last = match.end()
-    parts.append(sql[last:])
-    masked = _SKELETON_NUMBER.sub(lambda m: m.group(1) + "?", "".join(parts))
-    ordinals = _SKELETON_ORDINALS.search(masked)
-    head, tail = (masked[:ordinals.start()], masked[ordinals.start():]) if ordinals else (masked, "")
-    head = _SKELETON_IN_LIST.sub(lambda m: m.group(1) + ("'?'" if "?" in m.group(2) and not any(c.isdigit() for c in m.group(2)) else "?") + ")", head)
-    return head + tail
+    kept: list[int] = []
+    words = _placeholder_words(sql, tokens, (dialect or "").lower() in _DOUBLE_QUOTED_STRING_DIALECTS, kept)
+    return _join_words(_collapse_lists(words)), frozenset(kept)
 
 
 def fingerprint_of(normalized: str) -> str:
@@ -116,8 +77,9 @@ def fingerprint_of(normalized: str) -> str:
     return hashlib.sha1(normalized.encode("utf-8")).hexdigest()[:16]
 
 
-def _placeholder_words(sql: str, tokens: list[Token], double_quoted_strings: bool = False) -> list[tuple[TokenType, str]]:
-    """(token type, text) pairs with every literal swapped for a placeholder."""
+def _placeholder_words(sql: str, tokens: list[Token], double_quoted_strings: bool = False,
+                       kept: list[int] | None = None) -> list[tuple[TokenType, str]]:
+    """(token type, text) pairs with every literal swapped for a placeholder; ``kept`` gets the offsets of those kept."""
     words: list[tuple[TokenType, str]] = []
     type_params_depth = 0
     ordinal_clause = False
@@ -142,6 +104,8 @@ def _placeholder_words(sql: str, tokens: list[Token], double_quoted_strings: boo
         elif kind == TokenType.IDENTIFIER:
             words.append((kind, sql[token.start : token.end + 1]))
         else:
+            if kind == TokenType.NUMBER and kept is not None:
+                kept.append(token.start)
             words.append((kind, " ".join(sql[token.start : token.end + 1].lower().split())))
     return words
 

@@ -22,14 +22,82 @@ MAX_SPLIT_CHARS = 4_000_000  # kept of one statement; above any sane max_stateme
 READ_CHARS = 1 << 16
 
 
+# One whole statement up to its ';' in one C-level match: quotes and comments are consumed as units, every
+# repetition is possessive. What it cannot close within the text at hand (a nested comment, a dollar quote, a quote
+# or comment still open at the end of the piece read) stops it short of a ';', and the streaming splitter takes over.
+_STATEMENT = re.compile(
+    r"(?:[^'\"`$;/\-]++|'[^']*+'|\"[^\"]*+\"|`[^`]*+`|--[^\n]*+(?=\n)|/\*(?:[^*/]++|\*(?!/)|/(?!\*))*+\*/"
+    r"|/(?!\*)|-(?!-)|\$(?![A-Za-z_$]))*+"
+)
+_ONLY_COMMENTS = re.compile(r"(?:\s++|--[^\n]*+|/\*(?:[^*]++|\*(?!/))*+\*/)*+")
+FAST_PIECE_CHARS = 1 << 20  # text held for the fast path before the streaming splitter takes over
+
+
 def read(path: Path, stream: TextIO, **_: object) -> Iterator[LoggedQuery]:
     """Every non-empty statement of a ``.sql`` file."""
-    for statement in split_statements(iter(lambda: stream.readline(READ_CHARS), "")):
+    for statement in split_statements(iter(lambda: stream.read(READ_CHARS), "")):
         yield LoggedQuery(text=statement)
 
 
-def split_statements(lines: Iterable[str]) -> Iterator[str]:
-    """Statements from a stream of text, without their ``;``; comment-only pieces are skipped."""
+def split_statements(pieces: Iterable[str]) -> Iterator[str]:
+    """Statements from a stream of text, without their ``;``; comment-only pieces are skipped.
+
+    Whole statements are cut by one regex match each; from the first piece it cannot cut (see ``_STATEMENT``) the
+    streaming splitter reads the rest of the stream, so memory stays bounded by ``MAX_SPLIT_CHARS``.
+    """
+    pending, pieces = "", iter(pieces)
+    for piece in pieces:
+        pending += piece
+        position = 0
+        while (end := _STATEMENT.match(pending, position).end()) < len(pending) and pending[end] == ";":
+            statement = pending[position:end].strip()
+            if statement and _ONLY_COMMENTS.fullmatch(statement) is None:
+                yield statement
+            position = end + 1
+        pending = pending[position:]
+        if len(pending) > FAST_PIECE_CHARS or _cannot_close(pending, end - position):
+            break
+    else:
+        pieces = iter(())
+    yield from _split_streaming(_lines(_chain(pending, pieces)))
+
+
+def _cannot_close(pending: str, stop: int) -> bool:
+    """The fast path stopped short of the text's end at something more text cannot close (a nested comment, $$)."""
+    if stop >= len(pending):
+        return False
+    opener = pending[stop : stop + 2]
+    if opener[0] == "$":
+        return True
+    if opener == "/*":
+        return "*/" in pending[stop:]  # closed, yet not matched: nested
+    closer = {"'": "'", '"': '"', "`": "`"}.get(opener[0], "\n")
+    return closer in pending[stop + len(opener) if opener == "--" else stop + 1 :]
+
+
+def _lines(pieces: Iterable[str]) -> Iterator[str]:
+    """Pieces re-cut at line ends (at most ``READ_CHARS`` each): the streaming splitter reads ``--``, ``/*`` whole."""
+    carry = ""
+    for piece in pieces:
+        carry += piece
+        cut = carry.rfind("\n") + 1
+        if cut:
+            yield from carry[:cut].splitlines(keepends=True)
+            carry = carry[cut:]
+        while len(carry) >= READ_CHARS:
+            yield carry[:READ_CHARS]
+            carry = carry[READ_CHARS:]
+    if carry:
+        yield carry
+
+
+def _chain(first: str, rest: Iterator[str]) -> Iterator[str]:
+    if first:
+        yield first
+    yield from rest
+
+
+def _split_streaming(lines: Iterable[str]) -> Iterator[str]:
     splitter = _Splitter()
     for line in lines:
         yield from splitter.feed(line)
