@@ -13,9 +13,14 @@ from .shapes import Shape, ShapeCollector
 
 
 def build_lineage(tables: Sequence[Table], collector: ShapeCollector, dialect: str | None, *, workers: int = 0,
-                  timeout_s: float = 10.0, on_done: Callable[[int], None] | None = None) -> LineageEvidence:
-    """Lineage, joins, usage and query statistics from the catalog's views and the collected log shapes."""
-    catalog = CatalogIndex.from_tables(tables, dialect)
+                  timeout_s: float = 10.0, on_done: Callable[[int], None] | None = None,
+                  default_schemas: Sequence[str] | None = None) -> LineageEvidence:
+    """Lineage, joins, usage and query statistics from the catalog's views and the collected log shapes.
+
+    ``default_schemas``: the source's search path, where an unqualified name held by two schemas resolves
+    (None: the dialect's usual default schema).
+    """
+    catalog = CatalogIndex.from_tables(tables, dialect, default_schemas)
     crawled = set(catalog.tables)
     builder = EvidenceBuilder()
     _add_views(tables, catalog, dialect, timeout_s, builder)
