@@ -126,6 +126,7 @@ def lineage(
     upstream: Annotated[bool, typer.Option("--upstream", help="Only where the data comes from.")] = False,
     downstream: Annotated[bool, typer.Option("--downstream", help="Only where the data goes.")] = False,
     depth: Annotated[Optional[int], typer.Option("--depth", min=1, help="Levels to follow (default: all).")] = None,
+    hide_transient: Annotated[bool, typer.Option("--hide-transient", help="Step over transient tables (temporary, or created and dropped in the log): show the tables on either side directly.")] = False,
     model: ModelOption = DEFAULT_MODEL_PATH,
     as_json: JsonOption = False,
 ) -> None:
@@ -136,12 +137,14 @@ def lineage(
       datamodeler lineage marts.member_ltv
 
       datamodeler lineage marts.member_ltv.lifetime_value --upstream --depth 2 --json
+
+      datamodeler lineage marts.revenue.total --upstream --hide-transient
     """
     from .graph import direction_of, lineage_view
     from .render import lineage_tree
     from .store import load_model
 
-    view = lineage_view(load_model(model), name, direction_of(upstream, downstream), depth)
+    view = lineage_view(load_model(model), name, direction_of(upstream, downstream), depth, hide_transient)
     if as_json:
         print(json.dumps(view.to_dict(), indent=2))
     else:

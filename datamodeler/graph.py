@@ -22,12 +22,18 @@ Direction = Literal["upstream", "downstream"]
 
 @dataclass
 class LineageNode:
-    """One node of a lineage tree; ``kind`` is how it connects to its parent (direct, derived, table)."""
+    """One node of a lineage tree; ``kind`` is how it connects to its parent (direct, derived, table).
+
+    ``transient``: a table (or its column) the log created for a while only; ``via``: the transient nodes hidden
+    between this node and its parent (``hide_transient``), nearest the parent first.
+    """
 
     name: str
     kind: str | None = None
     children: list[LineageNode] = field(default_factory=list)
     cycle: bool = False
+    transient: bool = False
+    via: list[str] = field(default_factory=list)
 
     def to_dict(self) -> dict[str, Any]:
         data: dict[str, Any] = {"name": self.name}
@@ -35,6 +41,10 @@ class LineageNode:
             data["kind"] = self.kind
         if self.cycle:
             data["cycle"] = True
+        if self.transient:
+            data["transient"] = True
+        if self.via:
+            data["via"] = list(self.via)
         if self.children:
             data["children"] = [child.to_dict() for child in self.children]
         return data
@@ -78,6 +88,7 @@ class ModelGraph:
         self.lineage = nx.DiGraph()
         self.joins = nx.Graph()
         self.columns: dict[str, str] = {}  # lower-cased node -> node, for tables and columns
+        self.transient_tables = set(model.queries.transient_tables)
         self._add_catalog(model)
         self._add_lineage(model)
         self._add_joins(model)
@@ -132,10 +143,22 @@ class ModelGraph:
         raise NotFoundError("table or column", name, [self.columns[c] for c in close],
                             "run `datamodeler scan` with --query-log, or check the name")
 
-    def tree(self, node: str, direction: Direction, depth: int | None = None) -> LineageNode:
-        """Upstream (sources) or downstream (consumers) of ``node``, as a tree cut at ``depth`` levels."""
+    def tree(self, node: str, direction: Direction, depth: int | None = None, hide_transient: bool = False) -> LineageNode:
+        """Upstream (sources) or downstream (consumers) of ``node``, as a tree cut at ``depth`` levels.
+
+        ``hide_transient`` steps over transient tables (temporary, or created and dropped in the log): their
+        neighbours become this node's children, with the hidden hops in ``via``.
+        """
         level = self.lineage.nodes[node].get("level", "column")
-        return self._subtree(node, direction, depth, level, frozenset({node}), None)
+        root = self._subtree(node, direction, depth, level, frozenset({node}), None, hide_transient)
+        root.transient = self.is_transient(node)
+        return root
+
+    def is_transient(self, node: str) -> bool:
+        """A transient table, or a column of one."""
+        data = self.lineage.nodes[node] if node in self.lineage else {}
+        table = node if data.get("level", "column") == "table" else data.get("table", node.rpartition(".")[0])
+        return table in self.transient_tables
 
     def upstream(self, node: str, depth: int | None = None) -> LineageNode:
         return self.tree(self.resolve(node), "upstream", depth)
@@ -143,23 +166,39 @@ class ModelGraph:
     def downstream(self, node: str, depth: int | None = None) -> LineageNode:
         return self.tree(self.resolve(node), "downstream", depth)
 
-    def _subtree(self, node: str, direction: Direction, depth: int | None, level: str, path: frozenset[str], kind: str | None) -> LineageNode:
-        result = LineageNode(node, kind)
+    def _subtree(self, node: str, direction: Direction, depth: int | None, level: str, path: frozenset[str], kind: str | None,
+                 hide_transient: bool = False, via: tuple[str, ...] = ()) -> LineageNode:
+        result = LineageNode(node, kind, transient=self.is_transient(node), via=list(via))
         if depth is not None and depth <= 0:
             return result
-        edges = self.lineage.in_edges(node, data=True) if direction == "upstream" else self.lineage.out_edges(node, data=True)
-        for source, target, data in sorted(edges):
-            if (data["kind"] == "table") != (level == "table"):
-                continue
-            neighbour = source if direction == "upstream" else target
-            if neighbour == node:  # an UPDATE of a column from itself says nothing about where data comes from
-                continue
+        for neighbour, edge_kind, hops in self._neighbours(node, direction, level, path, hide_transient):
             if neighbour in path:
-                result.children.append(LineageNode(neighbour, data["kind"], cycle=True))
+                result.children.append(LineageNode(neighbour, edge_kind, cycle=True, transient=self.is_transient(neighbour), via=list(hops)))
                 continue
             child_depth = None if depth is None else depth - 1
-            result.children.append(self._subtree(neighbour, direction, child_depth, level, path | {neighbour}, data["kind"]))
+            result.children.append(self._subtree(neighbour, direction, child_depth, level, path | {neighbour}, edge_kind,
+                                                 hide_transient, hops))
         return result
+
+    def _neighbours(self, node: str, direction: Direction, level: str, path: frozenset[str],
+                    hide_transient: bool) -> list[tuple[str, str, tuple[str, ...]]]:
+        """``(neighbour, kind, hidden hops)`` one level away; with ``hide_transient``, through transient nodes."""
+        found: dict[str, tuple[str, tuple[str, ...]]] = {}
+        edges = self.lineage.in_edges(node, data=True) if direction == "upstream" else self.lineage.out_edges(node, data=True)
+        for source, target, data in sorted(edges):
+            neighbour = source if direction == "upstream" else target
+            # an UPDATE of a column from itself says nothing about where data comes from
+            if (data["kind"] == "table") != (level == "table") or neighbour == node:
+                continue
+            beyond = self._neighbours(neighbour, direction, level, path | {neighbour}, hide_transient) \
+                if hide_transient and neighbour not in path and self.is_transient(neighbour) else []
+            # a transient node that leads nowhere stays: hiding it would hide where the data went
+            steps = [(name, _chained(data["kind"], kind), (neighbour, *hops)) for name, kind, hops in beyond] \
+                or [(neighbour, data["kind"], ())]
+            for name, kind, hops in steps:
+                known = found.get(name)
+                found[name] = (kind, hops) if known is None else (_chained(known[0], kind), known[1] or hops)
+        return [(name, kind, hops) for name, (kind, hops) in found.items()]
 
     def join_path(self, start: str, end: str) -> list[JoinStep] | None:
         """The cheapest chain of joins from table ``start`` to table ``end`` (None when they do not connect)."""
@@ -185,8 +224,12 @@ def direction_of(upstream: bool, downstream: bool) -> Direction | None:
     return "upstream" if upstream else "downstream"
 
 
-def lineage_view(model: DataModel, name: str, direction: Direction | None = None, depth: int | None = None) -> LineageView:
+def lineage_view(model: DataModel, name: str, direction: Direction | None = None, depth: int | None = None,
+                 hide_transient: bool = False) -> LineageView:
     """Upstream and/or downstream lineage of a table or ``table.column`` (both directions when none is given).
+
+    ``hide_transient`` collapses transient tables (temporary, or created and dropped in the log): the tables on
+    either side of one are shown directly, with it listed in ``via``.
 
     Example: ``lineage_view(model, "marts.member_ltv.lifetime_value", "upstream", depth=2).to_dict()``
     """
@@ -195,10 +238,17 @@ def lineage_view(model: DataModel, name: str, direction: Direction | None = None
     level = graph.lineage.nodes[node].get("level", "column")
     view = LineageView(node, level)
     if direction in (None, "upstream"):
-        view.upstream = graph.tree(node, "upstream", depth)
+        view.upstream = graph.tree(node, "upstream", depth, hide_transient)
     if direction in (None, "downstream"):
-        view.downstream = graph.tree(node, "downstream", depth)
+        view.downstream = graph.tree(node, "downstream", depth, hide_transient)
     return view
+
+
+def _chained(first: str, second: str) -> str:
+    """The kind of two lineage hops in a row: a copy of a copy is direct, anything else derived."""
+    if first == second:
+        return first
+    return "table" if "table" in (first, second) else "derived"
 
 
 def _oriented(step: JoinStep, first: str) -> JoinStep:

@@ -286,6 +286,9 @@ class QueryStats(Record):
     omitted_executions: int = 0  # how many logged statements those omitted shapes stand for
     partial: int = 0  # distinct shapes parsed but reading tables the catalog lacks (lineage resolved best-effort)
     unknown_tables: dict[str, int] = Field(default_factory=dict)  # table the catalog lacks -> shapes reading it
+    # tables the log creates for a while only (CREATE TEMP, SELECT INTO TEMP, T-SQL #t, or created then dropped):
+    # lineage passes through them; ``lineage --hide-transient`` shows the tables on either side directly
+    transient_tables: list[str] = Field(default_factory=list)
 
 
 class SourceInfo(Record):

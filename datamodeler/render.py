@@ -100,6 +100,10 @@ def lineage_tree(view: Any) -> Group:
 def _add_lineage_children(branch: Any, node: Any) -> None:
     for child in node.children:
         label = escape(child.name) + (f" [dim]({child.kind})[/]" if child.kind and child.kind != "table" else "")
+        if child.transient:
+            label += " [magenta](transient)[/]"
+        if child.via:
+            label += f" [dim]via {escape(' -> '.join(child.via))}[/]"
         if child.cycle:
             label += " [yellow](cycle)[/]"
         _add_lineage_children(branch.add(label), child)

@@ -83,9 +83,16 @@ def extract_lineage(ctx: ScanContext) -> None:
     shapes, settings = ctx.shapes or ShapeCollector(ctx.source.dialect), ctx.options.settings.scan
     with ctx.progress.stage("lineage", total=len(shapes.shapes)) as bar:
         evidence = build_lineage(ctx.model.tables, shapes, ctx.model.source.dialect, workers=settings.workers,
-                                 timeout_s=settings.lineage_timeout_s, on_done=bar.advance)
+                                 timeout_s=settings.lineage_timeout_s, on_done=bar.advance,
+                                 default_schemas=_default_schemas(ctx.source))
     ctx.model.queries, ctx.model.lineage, ctx.model.joins, ctx.model.usage = evidence.queries, evidence.lineage, evidence.joins, evidence.usage
     ctx.warnings.extend(evidence.warnings)
+
+
+def _default_schemas(source: object) -> list[str] | None:
+    """The source's search path for unqualified names, where it can tell (None: the dialect's usual default)."""
+    method = getattr(source, "default_schemas", None)
+    return (method() or None) if callable(method) else None
 
 
 STAGES: tuple[Stage, ...] = (

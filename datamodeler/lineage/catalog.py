@@ -6,7 +6,7 @@ lower-cased, so resolution is case-insensitive in every dialect; results are spe
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
@@ -33,8 +33,11 @@ class CatalogIndex:
     default_schemas: tuple[str, ...] = ()  # folded; searched in order for an unqualified name found in two schemas
 
     @classmethod
-    def from_tables(cls, tables: Iterable[Table], dialect: str | None = None) -> CatalogIndex:
-        index = cls(default_schemas=DEFAULT_SCHEMAS.get(dialect or "", ()))
+    def from_tables(cls, tables: Iterable[Table], dialect: str | None = None,
+                    default_schemas: Sequence[str] | None = None) -> CatalogIndex:
+        """The index of ``tables``; ``default_schemas`` is the source's search path (the dialect's usual one if None)."""
+        searched = DEFAULT_SCHEMAS.get(dialect or "", ()) if default_schemas is None else default_schemas
+        index = cls(default_schemas=tuple(schema.lower() for schema in searched))
         for table in tables:
             index.add_table(table.name, [c.name for c in table.columns])
         return index

@@ -9,8 +9,8 @@ from dataclasses import dataclass, field
 from ..model import ColumnUsage, JoinStat, LineageEdge, LineageTransform, QueryFailure, QueryShape, QueryStats
 from .catalog import Resolution
 from .extract import EdgeRow, StatementLineage
-from .trace import merge_transforms
 from .shapes import Shape
+from .trace import merge_transforms
 
 MAX_QUERY_REFS = 10  # fingerprints kept per edge / join: enough to show examples, bounded for big logs
 MAX_SHAPES_KEPT = 10_000  # shapes listed in the model file (see query_stats); the rest are counted
@@ -84,6 +84,43 @@ class EvidenceBuilder:
         return lineage, joins, usage
 
 
+def transient_tables(shapes: Iterable[Shape], results: dict[str, StatementLineage], crawled: set[str]) -> list[str]:
+    """Tables the log creates for a while only: created temporary, or created and, last of all, dropped.
+
+    A table dropped and then created again (``DROP IF EXISTS t; CREATE TABLE t AS …`` every night) stays: the
+    last statement about it is the create. ``crawled`` holds the folded names of the tables the catalog has.
+    """
+    created: dict[str, tuple[str, tuple]] = {}  # folded -> (name, when last created)
+    dropped: dict[str, tuple] = {}
+    transient: dict[str, str] = {}
+    for shape in shapes:
+        result = results.get(shape.fingerprint)
+        if result is None or result.failure:
+            continue
+        when = _last_run(shape)
+        if result.target and _creates_table(result):
+            folded = result.target.lower()
+            if result.temporary:
+                transient[folded] = result.target
+            if folded not in created or created[folded][1] < when:
+                created[folded] = (result.target, when)
+        for name in result.dropped:
+            dropped[name.lower()] = max(dropped.get(name.lower(), when), when)
+    for folded, (name, when) in created.items():
+        if folded in dropped and dropped[folded] >= when and folded not in crawled:
+            transient[folded] = name
+    return sorted(transient.values())
+
+
+def _creates_table(result: StatementLineage) -> bool:
+    return result.created_columns is not None or result.kind in ("create_table", "create_table_as")
+
+
+def _last_run(shape: Shape) -> tuple:
+    """When a shape last ran: its start time where the log has one, else its place in the log."""
+    return (shape.last_seen or "", shape.last_position)
+
+
 def query_stats(shapes: Iterable[Shape], results: dict[str, StatementLineage], total: int,
                 keep: set[str] | frozenset[str] = frozenset(), max_shapes: int = MAX_SHAPES_KEPT) -> QueryStats:
     """Totals, failures by reason and the shape list (normalised text only: no literals).
@@ -147,4 +184,4 @@ def unknown_tables_line(stats: QueryStats, shown: int = 5) -> str | None:
 
 
 def _tables_of(result: StatementLineage) -> list[str]:
-    return sorted(set(result.reads) | ({result.target} if result.target else set()))
+    return sorted(set(result.reads) | ({result.target} if result.target else set()) | set(result.dropped))

@@ -41,6 +41,8 @@ class StatementLineage:
     resolutions: dict[EdgeRow, Resolution] = field(default_factory=dict)  # edges not resolved by the catalog: log / inferred
     inferred_columns: dict[str, list[str]] = field(default_factory=dict)  # unknown table -> columns placed on it
     cast_joins: list[JoinKey] = field(default_factory=list)  # joins (of ``joins``) whose keys were cast or collated
+    temporary: bool = False  # the target is a temporary table (CREATE TEMP, SELECT INTO TEMP, T-SQL ``#name``)
+    dropped: list[str] = field(default_factory=list)  # tables a DROP TABLE removes
 
 
 class LineageFailure(Exception):
@@ -61,6 +63,8 @@ class _Plan:
     target_columns: list[str] | None = None
     created_columns: list[str] | None = None
     expression_names: list[str | None] = field(default_factory=list)  # unnamed outputs: their SQL text
+    temporary: bool = False  # the target lives for the session only
+    dropped: list[exp.Table] = field(default_factory=list)
 
 
 class StatementAnalyzer:
@@ -88,6 +92,8 @@ class StatementAnalyzer:
             return StatementLineage(failure=("parse_error", _first_line(exc)))
         if not statements:
             return StatementLineage(failure=("parse_error", "empty statement"))
+        for statement in statements:
+            _name_session_tables(statement)
         results = [self._analyze_one(statement, default_target) for statement in statements]
         return _merge(results)
 
@@ -95,9 +101,12 @@ class StatementAnalyzer:
         try:
             plan = plan_statement(statement, self.catalog, default_target)
             if plan.query is None:
-                return StatementLineage(kind=plan.kind, created_columns=plan.created_columns,
-                                        target=self._target_name(plan.target) if plan.target is not None else None)
-            return self._trace(plan, plan.query)
+                return StatementLineage(kind=plan.kind, created_columns=plan.created_columns, temporary=plan.temporary,
+                                        target=self._target_name(plan.target) if plan.target is not None else None,
+                                        dropped=[self._target_name(table) for table in plan.dropped])
+            result = self._trace(plan, plan.query)
+            result.temporary = plan.temporary
+            return result
         except LineageFailure as exc:
             return StatementLineage(failure=(exc.reason, str(exc)))
         except OptimizeError as exc:
@@ -190,6 +199,8 @@ def plan_statement(statement: exp.Expr, catalog: CatalogIndex, default_target: s
         raise LineageFailure("parse_error", f"not a SQL statement: {statement.sql()[:60]}")
     if isinstance(statement, exp.Command):
         raise LineageFailure("unsupported", f"unsupported statement {statement.name.upper()}")
+    if isinstance(statement, exp.Select) and isinstance(statement.args.get("into"), exp.Into):
+        return _plan_select_into(statement)
     if isinstance(statement, exp.Query):
         target = exp.to_table(default_target) if default_target else None
         return _Plan("create_view" if target is not None else "select", statement, target)
@@ -203,6 +214,8 @@ def plan_statement(statement: exp.Expr, catalog: CatalogIndex, default_target: s
         return _plan_update(statement)
     if isinstance(statement, exp.Delete):
         return _plan_delete(statement)
+    if isinstance(statement, exp.Drop) and (statement.args.get("kind") or "").upper() == "TABLE":
+        return _Plan("drop_table", None, dropped=[t for t in statement.args.get("tables") or [statement.this] if isinstance(t, exp.Table)])
     return _Plan(type(statement).__name__.lower(), None)
 
 
@@ -212,11 +225,38 @@ def _plan_create(statement: exp.Create) -> _Plan:
     table = this.this if isinstance(this, exp.Schema) else this
     listed = [c.name for c in this.expressions] if isinstance(this, exp.Schema) else None
     query = _unwrap(statement.expression)
+    temporary = isinstance(table, exp.Table) and (_is_session_name(table) or statement.find(exp.TemporaryProperty) is not None)
     if isinstance(query, exp.Query) and isinstance(table, exp.Table):
-        return _Plan("create_view" if kind == "VIEW" else "create_table_as", query, table, listed)
+        return _Plan("create_view" if kind == "VIEW" else "create_table_as", query, table, listed, temporary=temporary)
     if kind == "TABLE" and isinstance(table, exp.Table) and listed:
-        return _Plan("create_table", None, table, created_columns=listed)
+        return _Plan("create_table", None, table, created_columns=listed, temporary=temporary)
     return _Plan(f"create_{kind.lower() or 'other'}", None)
+
+
+def _plan_select_into(statement: exp.Select) -> _Plan:
+    """SELECT … INTO [TEMP] t FROM … creates ``t`` like CREATE TABLE t AS SELECT … does."""
+    into = statement.args["into"]
+    query = statement.copy()
+    query.set("into", None)
+    table = into.this
+    if not isinstance(table, exp.Table):
+        return _Plan("select", query)
+    return _Plan("create_table_as", query, _bare_table(table), temporary=bool(into.args.get("temporary")) or _is_session_name(table))
+
+
+def _name_session_tables(statement: exp.Expr) -> None:
+    """T-SQL ``#t`` / ``##t`` keep their ``#`` in the name: they are other tables than ``t`` and live for the session."""
+    for identifier in statement.find_all(exp.Identifier):
+        if identifier.args.get("temporary") or identifier.args.get("global_"):
+            prefix = "##" if identifier.args.get("global_") else "#"
+            identifier.set("this", prefix + identifier.this.lstrip("#"))
+            identifier.set("temporary", None)
+            identifier.set("global_", None)
+            identifier.set("quoted", True)
+
+
+def _is_session_name(table: exp.Table) -> bool:
+    return table.name.startswith("#")
 
 
 def _plan_insert(statement: exp.Insert) -> _Plan:
@@ -389,6 +429,10 @@ def _merge(results: list[StatementLineage]) -> StatementLineage:
         merged.joins.extend(result.joins)
         merged.usage.extend(result.usage)
         merged.target = merged.target or result.target
+        merged.created_columns = merged.created_columns or result.created_columns
+        merged.temporary = merged.temporary or result.temporary
+        merged.dropped.extend(result.dropped)
+        merged.unknown_tables = sorted(set(merged.unknown_tables) | set(result.unknown_tables))
     return merged
 
 

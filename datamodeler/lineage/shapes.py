@@ -30,8 +30,13 @@ class Shape:
     first_seen: str | None = None
     last_seen: str | None = None
     failure: tuple[str, str] | None = None  # known before parsing: too_large, parse_error (tokenizer)
+    first_position: int = 0  # where in the log it ran first and last (statements counted before it)
+    last_position: int = 0
 
-    def record(self, query: LoggedQuery) -> None:
+    def record(self, query: LoggedQuery, position: int = 0) -> None:
+        if not self.count:
+            self.first_position = position
+        self.last_position = max(self.last_position, position)
         self.count += query.count
         if query.user and len(self.users) < MAX_USERS_KEPT:
             self.users.add(query.user)
@@ -39,8 +44,11 @@ class Shape:
             self.first_seen = min(filter(None, (self.first_seen, query.start_time)))
             self.last_seen = max(filter(None, (self.last_seen, query.start_time)))
 
-    def merge(self, other: Shape) -> None:
-        """Add the counts, users and time range of the same shape counted elsewhere."""
+    def merge(self, other: Shape, offset: int = 0) -> None:
+        """Add the counts, users and time range of the same shape counted elsewhere (``offset`` statements earlier)."""
+        if not self.count:
+            self.first_position = other.first_position + offset
+        self.last_position = max(self.last_position, other.last_position + offset)
         self.count += other.count
         self.users.update(list(other.users)[: max(0, MAX_USERS_KEPT - len(self.users))])
         self.first_seen = min(filter(None, (self.first_seen, other.first_seen)), default=None)
@@ -65,7 +73,7 @@ class ShapeCollector:
         shape = self._shape_of(query.text)
         if shape is None:
             return None
-        shape.record(query)
+        shape.record(query, self.total)
         self.total += query.count
         return shape
 
@@ -109,10 +117,11 @@ class ShapeCollector:
 
     def merge(self, shapes: dict[str, Shape], total: int) -> None:
         """Fold in the shapes another collector (a worker's, over other statements of the log) counted."""
+        offset = self.total
         self.total += total
         for fingerprint, other in shapes.items():
             mine = self.shapes.setdefault(fingerprint, Shape(fingerprint, other.sql, failure=other.failure))
-            mine.merge(other)
+            mine.merge(other, offset)
 
     def take_shapes(self) -> tuple[dict[str, Shape], int]:
         """The shapes and total counted so far, leaving this collector empty but for its skeleton memo."""

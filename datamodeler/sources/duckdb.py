@@ -94,6 +94,13 @@ class DuckDBSource:
         with self._lock:
             return self.conn.execute(sql).fetchall()
 
+    def default_schemas(self) -> list[str]:
+        """Where DuckDB looks for an unqualified name: the session's current schema (``main``)."""
+        try:
+            return [str(row[0]) for row in self._rows("SELECT current_schema()") if row[0]]
+        except duckdb.Error:
+            return []
+
     def queries(self) -> Iterator[LoggedQuery]:
         return iter(())
 

@@ -55,6 +55,14 @@ class PostgresSource(SQLAlchemySource):
         except Exception:  # noqa: BLE001 - let the base class give the precise error
             return super()._create_engine(url)
 
+    def default_schemas(self) -> list[str]:
+        """The session's search path, as PostgreSQL resolves names through it (schemas that exist, in order)."""
+        try:
+            with self.engine.connect() as conn:
+                return [str(s) for s in conn.exec_driver_sql("SELECT current_schemas(false)").scalar() or []]
+        except sa.exc.SQLAlchemyError:
+            return super().default_schemas()
+
     def _add_row_counts(self, tables: list[Table]) -> None:
         with self.engine.connect() as conn:
             estimates = {f"{s}.{t}": n for s, t, n in conn.exec_driver_sql(ESTIMATES_SQL)}

@@ -102,6 +102,15 @@ class SQLAlchemySource:
             raise SourceError(f"cannot connect to {self.url}: {exc.orig}") from exc
         return self.engine
 
+    def default_schemas(self) -> list[str]:
+        """Where the warehouse looks for an unqualified table name, in order ([] when it cannot say)."""
+        try:
+            name = sa.inspect(self.engine).default_schema_name
+        except sa.exc.SQLAlchemyError:
+            return []
+        shown = self._display_schema(name) if name else None
+        return [shown] if shown else []
+
     def _schemas(self, inspector: Any, filters: CatalogFilter) -> list[str | None]:
         names = [s for s in inspector.get_schema_names() if filters.wants_schema(s)]
         return names or [None]
