@@ -18,6 +18,7 @@ HUMAN_STATUSES = frozenset({"accepted", "rejected"})
 ASSERTED_STATUSES = frozenset({"declared", "verified", "accepted"})
 Cardinality = Literal["N:1", "1:1", "M:N"]
 QUIET_EVIDENCE = frozenset({"types", "parent_key"})  # checks every candidate passes: not worth a word in summaries
+RelationshipRole = Literal["subtype"]
 TableRole = Literal["fact", "dimension", "bridge", "history", "aggregate", "other"]
 
 
@@ -165,6 +166,7 @@ class Relationship(Record):
     evidence: list[Evidence] = Field(default_factory=list)
     orphan_rate: float | None = None
     null_rate: float | None = None
+    role: RelationshipRole | None = Field(default=None, exclude_if=_empty)  # subtype: 1:1 key to key, a proper subset
 
     def model_post_init(self, __context: Any) -> None:
         if not self.id:

@@ -13,6 +13,7 @@ from ..profile import Budget, ExecutingSource, is_unique
 from .proposers import propose_all
 from .proposers.values import propose_unexplained
 from .scoring import apply_scores, resolve_ambiguity
+from .subtypes import mark_subtypes, prefer_most_specific
 from .verifiers import VerifyContext, verify
 
 
@@ -25,13 +26,16 @@ def discover_relationships(model: DataModel, source: ExecutingSource | None = No
         kept += _verify_and_resolve(_unexplained_candidates(model, kept), context)
     for rel in kept:
         rel.cardinality = cardinality(model, rel)
+    mark_subtypes(model, kept)
     return sorted(kept, key=lambda r: (r.child_table, r.child_columns, r.parent_table, r.parent_columns))
 
 
 def _verify_and_resolve(candidates: list[Relationship], context: VerifyContext) -> list[Relationship]:
     for candidate in candidates:
         verify(candidate, context)
-    return resolve_ambiguity(candidates, apply_scores(candidates))
+    raw = apply_scores(candidates)
+    prefer_most_specific(context.model, candidates, raw)
+    return resolve_ambiguity(candidates, raw)
 
 
 def _unexplained_candidates(model: DataModel, kept: list[Relationship]) -> list[Relationship]:
