@@ -10,6 +10,9 @@ Two rules, both from measured data only:
   root ``businessentity``). The smaller superset wins only when chance cannot explain it: ``d`` child values all
   landing in the subtype by accident has probability ``(subtype keys / supertype keys) ** d``, which must be
   below ``MAX_CHANCE`` (the randomness test of the data-driven candidates, applied to a subset).
+- **siblings**: two tables keyed by one name borrowed from a third (``employee.party_id``, ``person.party_id``)
+  are proposed to each other (naming ``twin_key``); the link stands only when the child's keys are a proper
+  subset of the parent's.
 - **role**: a kept relationship from a table's whole primary key to another's whole primary key whose child key
   holds fewer distinct values than the parent's (a proper subset) gets ``role = "subtype"`` and a ``subtype``
   evidence saying so; a table built from others by a query (a lineage target: a mart holding one row per key)
@@ -71,6 +74,7 @@ def ancestors(table: str, edges: dict[str, set[str]]) -> set[str]:
 def prefer_most_specific(model: DataModel, candidates: list[Relationship], raw: dict[str, float]) -> None:
     """Per child column set: a supertype candidate is rejected when one of its subtypes also holds every value
     and chance cannot explain it; the subtype candidate gets the reasoning as ``subtype`` evidence."""
+    _reject_sibling_twins(model, candidates)
     edges = supertype_edges(model, candidates)
     if not edges:
         return
@@ -83,6 +87,20 @@ def prefer_most_specific(model: DataModel, candidates: list[Relationship], raw: 
             for general in group:
                 if general.parent_table.lower() in ancestors(specific.parent_table.lower(), edges):
                     _prefer(model, specific, general, raw)
+
+
+def _reject_sibling_twins(model: DataModel, candidates: list[Relationship]) -> None:
+    """Two tables keyed by one name borrowed from a third (naming ``twin_key``) link only as subset and superset:
+    the same number of keys (or more on the child side) makes them siblings under that third table."""
+    for rel in candidates:
+        if rel.status == "rejected" or not any(e.kind == "naming" and e.strategy == "twin_key" for e in rel.evidence):
+            continue
+        child = model.table(rel.child_table)
+        size = (child.row_count or 0) if child is not None else 0
+        if inclusion_ratio(rel) is not None and size and size >= _key_size(model, rel):
+            rel.status = "rejected"
+            rel.evidence.append(Evidence(kind="rejected", detail=f"{rel.child_table} holds as many keys as {rel.parent_table}: "
+                                                                 "siblings keyed alike, not a subtype"))
 
 
 def _holds_every_value(rel: Relationship) -> bool:

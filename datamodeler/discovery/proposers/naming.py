@@ -3,7 +3,8 @@
 Strengths (documented in docs/relationships.md): ``table_key`` 0.55 (``customer_id`` -> ``customers.customer_id``
 or ``customers.id``; ``ss_item_sk`` -> ``item.i_item_sk`` after prefix stripping), ``same_name`` 0.5 (identical
 name to a key), ``qualified_table_key`` 0.5 (``original_language_id`` -> ``language.language_id``), ``suffix`` 0.45 (``manager_staff_id`` -> ``staff.staff_id``), ``table_name`` 0.45 (``Party`` ->
-``party.party_id``), ``token`` 0.2 (``ShipVia`` -> ``Shippers.ShipperID``: a name token that starts the table name).
+``party.party_id``), ``twin_key`` 0.35 (both tables keyed by one name borrowed from a third: ``employee.party_id``
+-> ``person.party_id``, a subtype link only the data can settle), ``token`` 0.2 (``ShipVia`` -> ``Shippers.ShipperID``: a name token that starts the table name).
 """
 
 from __future__ import annotations
@@ -16,7 +17,8 @@ from ...identifiers import (KEY_SUFFIXES, REFERENCE_SUFFIXES, column_prefix, is_
 from ...identifiers import singular
 from ...profile import type_family, types_compatible
 
-STRENGTHS = {"table_key": 0.55, "same_name": 0.5, "qualified_table_key": 0.5, "suffix": 0.45, "table_name": 0.45, "token": 0.2}
+STRENGTHS = {"table_key": 0.55, "same_name": 0.5, "qualified_table_key": 0.5, "suffix": 0.45, "table_name": 0.45, "twin_key": 0.35,
+             "token": 0.2}
 BORROWED_PENALTY = 0.1
 _ATTRIBUTE_NAMES = frozenset({"year", "rank", "date", "month", "day", "age", "level", "position", "time", "number", "title", "status", "name"})
 _GENERIC_TOKENS = frozenset(KEY_SUFFIXES + REFERENCE_SUFFIXES + ("the", "of", "and", "date", "type", "name", "number"))
@@ -90,7 +92,7 @@ def propose(model: DataModel) -> list[Relationship]:
                     continue
                 match = match_name(column, prefix, key, table.primary_key, derived)
                 if match and _twin_keys(table, column, key, match[0]):
-                    continue
+                    match = "twin_key", f"{table.short_name} and {key.table.short_name} are both keyed by {column.name}: a subtype only if its keys are a subset"
                 if match and types_compatible(column.type, key.column.type) != "incompatible":
                     found.append(_candidate(table, column, key, *match))
     return found
