@@ -126,6 +126,8 @@ class Table(Record):
     view_sql: str | None = None
     entity: str | None = None
     role: TableRole | None = None
+    partitions: list[str] = Field(default_factory=list, exclude_if=_empty)  # parts of this logical table (declared or shards)
+    part_of: str | None = Field(default=None, exclude_if=_empty)  # the logical table this partition or shard belongs to
     description: str | None = None
     description_source: DescriptionSource | None = None
     description_status: VerdictStatus | None = None

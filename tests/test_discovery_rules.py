@@ -99,3 +99,26 @@ def test_a_subtype_chain_points_each_table_at_its_most_specific_parent(tmp_path)
     reasoning = [e for e in asserted[("timesheet", "employee")].evidence if e.kind == "subtype"]
     assert reasoning and reasoning[0].count == 50  # the subset is no accident: all 50 values, chance ~ 0.5 ** 50
     assert by_label(model)["timesheet.party_id->party"].status == "rejected"
+
+
+SHARDS = """
+CREATE TABLE customer (customer_id INTEGER PRIMARY KEY, name TEXT);
+CREATE TABLE payment_p2022_01 (payment_id INTEGER PRIMARY KEY, customer_id INTEGER, amount REAL);
+CREATE TABLE payment_p2022_02 (payment_id INTEGER PRIMARY KEY, customer_id INTEGER, amount REAL);
+CREATE TABLE payment_p2022_03 (payment_id INTEGER PRIMARY KEY, customer_id INTEGER, amount REAL);
+CREATE TABLE customer_v2 (customer_id INTEGER PRIMARY KEY, name TEXT, segment TEXT);
+"""
+
+
+def test_name_sharded_tables_with_identical_columns_are_one_logical_table(tmp_path):
+    payments = [(i, i % 40 + 1, 9.5) for i in range(1, 121)]
+    url = sqlite_db(tmp_path, SHARDS, {"customer": [(i, f"c{i}") for i in range(1, 41)], "payment_p2022_01": payments,
+                                       "payment_p2022_02": payments, "payment_p2022_03": payments,
+                                       "customer_v2": [(i, f"c{i}", "a") for i in range(1, 41)]})
+    model = scan(url)
+    assert model.table("payment_p2022_03").partitions == ["payment_p2022_01", "payment_p2022_02"]
+    assert model.table("payment_p2022_01").part_of == "payment_p2022_03"
+    assert model.table("customer_v2").part_of is None  # another column: a table of its own, not a copy
+    tables = {(r.child_table, r.parent_table) for r in model.relationships}
+    assert ("payment_p2022_03", "customer") in tables
+    assert not {t for pair in tables for t in pair} & {"payment_p2022_01", "payment_p2022_02"}

@@ -13,7 +13,7 @@ from itertools import combinations
 from sqlglot import exp
 
 from ..model import Column, Evidence, Table
-from ..identifiers import KEY_SUFFIXES, column_prefix, is_key_like, normalize, strip_prefix, table_stems, tokens
+from ..identifiers import KEY_SUFFIXES, column_prefix, is_key_like, normalize, schema_vocabulary, strip_prefix, table_stems, tokens
 from ..profile import Budget, ExecutingSource, column_expression, is_unique, row_source, run_one_row
 
 MAX_COMPOSITE_CANDIDATES = 6
@@ -37,14 +37,19 @@ def key_name_score(table: Table, column: Column) -> int:
 
 def infer_primary_keys(source: ExecutingSource | None, tables: list[Table], budget: Budget | None) -> None:
     """Give every keyless table an inferred primary key where the data and names support one."""
-    for table in tables:
-        if table.primary_key or table.kind != "table":
-            continue
-        found = _single_column_key(table) or _composite_key(source, table, budget) or _name_only_key(table)
-        if found:
-            columns, evidence = found
-            table.primary_key, table.primary_key_source = columns, "inferred"
-            table.primary_key_evidence = evidence
+    with schema_vocabulary(name for table in tables for name in (table.short_name, *(c.name for c in table.columns))):
+        for table in tables:
+            _infer_key(source, table, budget)
+
+
+def _infer_key(source: ExecutingSource | None, table: Table, budget: Budget | None) -> None:
+    if table.primary_key or table.kind != "table":
+        return
+    found = _single_column_key(table) or _composite_key(source, table, budget) or _name_only_key(table)
+    if found:
+        columns, evidence = found
+        table.primary_key, table.primary_key_source = columns, "inferred"
+        table.primary_key_evidence = evidence
 
 
 def _has_data(table: Table) -> bool:
