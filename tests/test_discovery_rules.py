@@ -122,3 +122,22 @@ def test_name_sharded_tables_with_identical_columns_are_one_logical_table(tmp_pa
     tables = {(r.child_table, r.parent_table) for r in model.relationships}
     assert ("payment_p2022_03", "customer") in tables
     assert not {t for pair in tables for t in pair} & {"payment_p2022_01", "payment_p2022_02"}
+
+
+KINDS = """
+CREATE TABLE customer (id INTEGER PRIMARY KEY, name TEXT);
+CREATE TABLE premium_customer (id INTEGER PRIMARY KEY, discount REAL);
+CREATE TABLE address (id INTEGER PRIMARY KEY, street TEXT);
+CREATE TABLE home_address (id INTEGER PRIMARY KEY, floor INTEGER);
+"""
+
+
+def test_a_kind_of_name_over_generic_keys_is_a_subtype_only_when_its_keys_sample_the_parent(tmp_path):
+    url = sqlite_db(tmp_path, KINDS, {"customer": [(i, f"c{i}") for i in range(1, 101)],
+                                      "premium_customer": [(i, 0.1) for i in range(3, 101, 3)],
+                                      "address": [(i, "s") for i in range(1, 101)],
+                                      "home_address": [(i, 2) for i in range(1, 31)]})  # a counter 1..30 of its own
+    rels = by_label(scan(url))
+    premium = rels["premium_customer.id->customer"]
+    assert premium.status == "verified" and premium.role == "subtype" and premium.cardinality == "1:1"
+    assert "home_address.id->address" not in rels or rels["home_address.id->address"].status == "rejected"

@@ -13,6 +13,9 @@ Two rules, both from measured data only:
 - **siblings**: two tables keyed by one name borrowed from a third (``employee.party_id``, ``person.party_id``)
   are proposed to each other (naming ``twin_key``); the link stands only when the child's keys are a proper
   subset of the parent's.
+- **kind-of names**: ``premium_customer.id`` -> ``customer.id`` (naming ``subtype_name``) stands only when the
+  child's keys look like a sample of the parent's (the randomness test of ``proposers.values``), not a counter
+  ``1..N`` of its own.
 - **role**: a kept relationship from a table's whole primary key to another's whole primary key whose child key
   holds fewer distinct values than the parent's (a proper subset) gets ``role = "subtype"`` and a ``subtype``
   evidence saying so; a table built from others by a query (a lineage target: a mart holding one row per key)
@@ -24,7 +27,9 @@ from __future__ import annotations
 from collections import defaultdict
 
 from ..model import Column, DataModel, Evidence, Relationship, Table
+from ..profile import type_family
 from .health import inclusion_ratio
+from .proposers.values import fits
 
 FULL_INCLUSION = 0.99
 MAX_CHANCE = 0.05
@@ -75,6 +80,7 @@ def prefer_most_specific(model: DataModel, candidates: list[Relationship], raw: 
     """Per child column set: a supertype candidate is rejected when one of its subtypes also holds every value
     and chance cannot explain it; the subtype candidate gets the reasoning as ``subtype`` evidence."""
     _reject_sibling_twins(model, candidates)
+    _reject_own_counters(model, candidates)
     edges = supertype_edges(model, candidates)
     if not edges:
         return
@@ -101,6 +107,25 @@ def _reject_sibling_twins(model: DataModel, candidates: list[Relationship]) -> N
             rel.status = "rejected"
             rel.evidence.append(Evidence(kind="rejected", detail=f"{rel.child_table} holds as many keys as {rel.parent_table}: "
                                                                  "siblings keyed alike, not a subtype"))
+
+
+def _reject_own_counters(model: DataModel, candidates: list[Relationship]) -> None:
+    """A kind-of name (naming ``subtype_name``) over generic keys is only a subtype when the child's keys look like a
+    sample of the parent's (``values.fits``): ``1..N`` of its own fits every bigger ``1..M`` by accident."""
+    for rel in candidates:
+        if rel.status == "rejected" or not any(e.kind == "naming" and e.strategy == "subtype_name" for e in rel.evidence):
+            continue
+        if any(e.kind == "naming" and e.strategy != "subtype_name" for e in rel.evidence):
+            continue  # the key's own name points there too
+        child, parent = model.table(rel.child_table), model.table(rel.parent_table)
+        column = child.column(rel.child_columns[0]) if child is not None else None
+        key = parent.column(rel.parent_columns[0]) if parent is not None else None
+        if column is None or key is None or column.profile is None or not column.profile.rows:
+            continue
+        if type_family(column.type) == "int" and fits(column, key) is None:
+            rel.status = "rejected"
+            rel.evidence.append(Evidence(kind="rejected", detail=f"{rel.child_table}'s keys do not look like a sample of "
+                                                                 f"{rel.parent_table}'s: a counter of its own"))
 
 
 def _holds_every_value(rel: Relationship) -> bool:

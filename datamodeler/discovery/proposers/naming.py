@@ -18,7 +18,7 @@ from ...identifiers import singular
 from ...profile import type_family, types_compatible
 
 STRENGTHS = {"table_key": 0.55, "same_name": 0.5, "qualified_table_key": 0.5, "suffix": 0.45, "table_name": 0.45, "twin_key": 0.35,
-             "token": 0.2}
+             "subtype_name": 0.35, "token": 0.2}
 BORROWED_PENALTY = 0.1
 _ATTRIBUTE_NAMES = frozenset({"year", "rank", "date", "month", "day", "age", "level", "position", "time", "number", "title", "status", "name"})
 _GENERIC_TOKENS = frozenset(KEY_SUFFIXES + REFERENCE_SUFFIXES + ("the", "of", "and", "date", "type", "name", "number"))
@@ -78,7 +78,7 @@ def propose(model: DataModel) -> list[Relationship]:
     keys = parent_keys(model)
     index = KeyIndex(keys)
     built = {edge.target.lower().rpartition(".")[0] if edge.kind != "table" else edge.target.lower() for edge in model.lineage}
-    found = []
+    found = propose_subtype_names(model, keys)
     for table in model.tables:
         if table.kind != "table":
             continue
@@ -149,6 +149,32 @@ class KeyIndex:
         if local is None:
             local = self._by_schema[(id(index), text, schema)] = {p for p in bucket if self.keys[p].table.schema_name == schema}
         return local
+
+
+def propose_subtype_names(model: DataModel, keys: list[ParentKey]) -> list[Relationship]:
+    """``premium_customer.id`` -> ``customer.id``: a table named as a kind of another (its last words are the other's
+    name, after a qualifier) and keyed alike, with no column of its own naming that table. Only the data can
+    settle it (``subtype_name`` is weak); a child key that counts 1..N on its own is rejected by the subtype rules."""
+    by_stem: dict[str, list[ParentKey]] = {}
+    for key in keys:
+        by_stem.setdefault(table_stem(key.table.short_name), []).append(key)
+    found = []
+    for child in keys:
+        words = tokens(child.table.short_name)
+        for start in range(1, len(words)):
+            stem = "".join(words[start:-1]) + singular(words[-1])
+            for parent in by_stem.get(stem, []):
+                if parent.table is not child.table and parent.name == child.name and not _names_table(child.table, parent):
+                    found.append(_candidate(child.table, child.column, parent, "subtype_name",
+                                            f"{child.table.short_name} is a kind of {parent.table.short_name}, keyed alike ({child.column.name})"))
+    return found
+
+
+def _names_table(table: Table, key: ParentKey) -> bool:
+    """Another column of ``table`` is named after the key's table (``customer_address.address_id``): a link table."""
+    stems = {s for s in key.stems if not s.startswith("last:")}
+    own = {c.lower() for c in table.primary_key}
+    return any(c.name.lower() not in own and "".join(tokens(c.name)[:-1]) in stems for c in table.columns)
 
 
 def _twin_keys(table: Table, column: Column, key: ParentKey, strategy: str) -> bool:
