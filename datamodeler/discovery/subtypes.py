@@ -9,7 +9,9 @@ Two rules, both from measured data only:
   subtypes, the subtype is the reference the model means (``salesperson`` points at ``employee``, not at the
   root ``businessentity``). The smaller superset wins only when chance cannot explain it: ``d`` child values all
   landing in the subtype by accident has probability ``(subtype keys / supertype keys) ** d``, which must be
-  below ``MAX_CHANCE`` (the randomness test of the data-driven candidates, applied to a subset).
+  below ``MAX_CHANCE`` (the randomness test of the data-driven candidates, applied to a subset). A child that is
+  itself keyed by the column (a subtype further down the chain) always links to its direct parent: a chain of
+  subtypes is modelled as a chain (the transitive reduction), not as a star on the root.
 - **siblings**: two tables keyed by one name borrowed from a third (``employee.party_id``, ``person.party_id``)
   are proposed to each other (naming ``twin_key``); the link stands only when the child's keys are a proper
   subset of the parent's.
@@ -140,12 +142,14 @@ def _prefer(model: DataModel, specific: Relationship, general: Relationship, raw
     if not seen or not small or not big or small >= big or general.status == "declared":
         return
     chance = (small / big) ** seen
-    if chance >= MAX_CHANCE:
+    chain = is_key_to_key(model, specific)
+    if chance >= MAX_CHANCE and not chain:
         return
+    why = "the direct parent in a chain of subtypes" if chain else "the most specific parent"
     specific.evidence.append(Evidence(
         kind="subtype", ratio=round(chance, 6), count=seen,
         detail=f"{specific.parent_table} ({small} keys) is a subtype of {general.parent_table} ({big} keys) and holds all "
-               f"{seen} values: the most specific parent (chance of that by accident {chance:.1e})"))
+               f"{seen} values: {why} (chance of that by accident {chance:.1e})"))
     general.status = "rejected"
     general.evidence.append(Evidence(kind="rejected", detail=f"{specific.parent_table}, a subtype of {general.parent_table}, "
                                                              f"also holds every value: the most specific parent wins"))
