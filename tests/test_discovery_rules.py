@@ -141,3 +141,33 @@ def test_a_kind_of_name_over_generic_keys_is_a_subtype_only_when_its_keys_sample
     premium = rels["premium_customer.id->customer"]
     assert premium.status == "verified" and premium.role == "subtype" and premium.cardinality == "1:1"
     assert "home_address.id->address" not in rels or rels["home_address.id->address"].status == "rejected"
+
+
+def test_unbroken_lower_case_names_are_read_as_words(tmp_path):
+    script = """
+    CREATE TABLE employee (employeeid INTEGER, lastname TEXT);
+    CREATE TABLE customer (customerid INTEGER, supportrepid INTEGER, name TEXT);
+    CREATE TABLE refincidenttypes (incidenttypecode TEXT, description TEXT);
+    CREATE TABLE incident (incidentid INTEGER, customerid INTEGER, incidenttypecode TEXT);
+    """
+    url = sqlite_db(tmp_path, script, {
+        "employee": [(i, f"e{i}") for i in range(1, 9)],
+        "customer": [(i, 1 + i % 8, f"c{i}") for i in range(1, 41)],
+        "refincidenttypes": [(code, code.lower()) for code in ("NOISE", "THEFT", "DAMAGE", "LATE")],
+        "incident": [(i, 1 + i % 40, ("NOISE", "THEFT", "DAMAGE", "LATE")[i % 4]) for i in range(1, 61)]})
+    model = scan(url)
+    assert model.table("refincidenttypes").primary_key == ["incidenttypecode"]  # "code" read as a key word
+    rels = by_label(model)
+    assert "role" in rels["customer.supportrepid->employee"].sources  # support + rep + id: a role word
+    assert rels["incident.incidenttypecode->refincidenttypes"].status == "verified"
+
+
+def test_a_link_table_is_keyed_by_its_pair_even_when_one_side_is_unique_on_a_sample(tmp_path):
+    script = """
+    CREATE TABLE station (station_id INTEGER PRIMARY KEY, name TEXT);
+    CREATE TABLE company (company_id INTEGER PRIMARY KEY, name TEXT);
+    CREATE TABLE station_company (station_id INTEGER, company_id INTEGER, rank_of_the_year INTEGER);
+    """
+    url = sqlite_db(tmp_path, script, {"station": [(i, "s") for i in range(1, 11)], "company": [(i, "c") for i in range(1, 6)],
+                                       "station_company": [(i, 1 + i % 5, i) for i in range(1, 7)]})
+    assert scan(url).table("station_company").primary_key == ["station_id", "company_id"]
