@@ -115,9 +115,10 @@ def renamed(specs: list[TableSpec], table_name: Callable[[str], str], column_nam
     columns: dict[tuple[str, str], str] = {}
     for spec in specs:
         used: set[str] = set()
+        originals = {name.lower() for name, _ in spec.columns}
         for name, _ in spec.columns:
             new = column_name(spec.name, name)
-            new = name if new.lower() in used else new
+            new = name if new.lower() in used or (new.lower() != name.lower() and new.lower() in originals) else new
             used.add(new.lower())
             columns[(spec.name.lower(), name.lower())] = new
 

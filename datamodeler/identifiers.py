@@ -5,9 +5,13 @@ Pure functions over strings; ``memberId``, ``member_id`` and ``MEMBER_ID`` all n
 
 from __future__ import annotations
 
+import math
 import re
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
+from functools import lru_cache
 
 _CAMEL_BOUNDARY = re.compile(r"(?<=[a-z0-9])(?=[A-Z])|(?<=[A-Z])(?=[A-Z][a-z])")
 _NON_WORD = re.compile(r"[^A-Za-z0-9]+")
@@ -47,19 +51,106 @@ def tokens(name: str) -> list[str]:
     found = [t.lower() for t in _NON_WORD.split(spaced) if t]
     if found and (split := _split_key_word(found[-1])):
         found[-1:] = split
+    vocabulary = _VOCABULARY.get()
+    if vocabulary is not None:
+        found = [word for token in found for word in _segment(token, vocabulary)]
     return found
 
 
-_SPLIT_SUFFIXES = ("id", "number")
+_SPLIT_SUFFIXES = ("id", "number", "code", "nbr")
 
 
 def _split_key_word(token: str) -> list[str] | None:
-    """``customernumber`` -> ``['customer', 'number']``; words that merely end so (``paid``, ``valid``) stay whole."""
+    """``customernumber`` -> ``['customer', 'number']``, ``deptcode`` -> ``['dept', 'code']``; words that merely end so
+    (``paid``, ``valid``) stay whole."""
     for suffix in _SPLIT_SUFFIXES:
         head = token[: -len(suffix)]
         if token.endswith(suffix) and len(head) >= 3 and head.isalpha() and token not in _NOT_IDS:
             return [head, suffix]
     return None
+
+
+# -- words of concatenated identifiers -------------------------------------------------------------
+
+MIN_SEGMENTED = 6  # shorter unbroken tokens (``custid``'s head, ``dept``) stay whole
+_VOCABULARY_WEIGHT = 1e-4  # a word of the schema's own vocabulary scores like a common English word
+_VOCABULARY: ContextVar[Vocabulary | None] = ContextVar("identifier_vocabulary", default=None)
+
+
+class Vocabulary:
+    """The schema's own words: those its names spell apart (``order_line``, ``OrderLine``) and its table names,
+    with their singulars and plurals. Hashed by identity, so segmentations are cached per schema."""
+
+    def __init__(self, names: Iterable[str]):
+        words: set[str] = set()
+        for name in names:
+            parts = [t.lower() for t in _NON_WORD.split(_CAMEL_BOUNDARY.sub("_", name.strip())) if t]
+            for part in parts if len(parts) > 1 else ():
+                if part.isalpha() and len(part) >= 3:
+                    words |= {part, singular(part), part + "s"}
+        self.words = frozenset(words)
+
+    def __contains__(self, word: str) -> bool:
+        return word in self.words
+
+
+@contextmanager
+def schema_vocabulary(names: Iterable[str]) -> Iterator[Vocabulary]:
+    """Within this block, ``tokens`` splits unbroken lower-case words (``supportrepid`` -> support, rep, id) with
+    the schema's own words first and the ``wordsegment`` corpus second."""
+    vocabulary = Vocabulary(names)
+    reset = _VOCABULARY.set(vocabulary)
+    try:
+        yield vocabulary
+    finally:
+        _VOCABULARY.reset(reset)
+
+
+def _segment(token: str, vocabulary: Vocabulary) -> list[str]:
+    if len(token) < MIN_SEGMENTED or not token.isalpha() or token in vocabulary or token in KEY_SUFFIXES:
+        return [token]
+    return _segmented(token, vocabulary)
+
+
+@lru_cache(maxsize=65536)
+def _segmented(token: str, vocabulary: Vocabulary) -> list[str]:
+    """The most likely split of ``token`` into words: schema words, then English unigrams (``wordsegment``)."""
+    unigrams = _unigrams()
+    best: list[tuple[float, int]] = [(0.0, 0)] + [(-math.inf, 0)] * len(token)
+    for end in range(1, len(token) + 1):
+        for start in range(max(0, end - 24), end):
+            word = token[start:end]
+            score = best[start][0] + _word_score(word, vocabulary, unigrams)
+            if score > best[end][0]:
+                best[end] = (score, start)
+    words, end = [], len(token)
+    while end > 0:
+        start = best[end][1]
+        words.append(token[start:end])
+        end = start
+    return words[::-1]
+
+
+def _word_score(word: str, vocabulary: Vocabulary, unigrams: dict[str, float]) -> float:
+    """log10 probability of a word: the schema's words count as common, unknown words pay for their length."""
+    if (word in vocabulary and len(word) >= 3) or word in KEY_SUFFIXES:
+        return math.log10(_VOCABULARY_WEIGHT)
+    if word in unigrams:
+        return math.log10(unigrams[word])
+    return math.log10(10.0 / (_CORPUS_TOTAL * 10 ** len(word)))
+
+
+_CORPUS_TOTAL = 1024908267229.0
+
+
+@lru_cache(maxsize=1)
+def _unigrams() -> dict[str, float]:
+    """English word frequencies from the ``wordsegment`` corpus (loaded once, on the first unbroken word)."""
+    import wordsegment
+
+    segmenter = wordsegment.Segmenter()
+    segmenter.unigrams.update(segmenter.parse(segmenter.UNIGRAMS_FILENAME))
+    return {word: count / _CORPUS_TOTAL for word, count in segmenter.unigrams.items()}
 
 
 def normalize(name: str) -> str:

@@ -18,6 +18,7 @@ HUMAN_STATUSES = frozenset({"accepted", "rejected"})
 ASSERTED_STATUSES = frozenset({"declared", "verified", "accepted"})
 Cardinality = Literal["N:1", "1:1", "M:N"]
 QUIET_EVIDENCE = frozenset({"types", "parent_key"})  # checks every candidate passes: not worth a word in summaries
+RelationshipRole = Literal["subtype"]
 TableRole = Literal["fact", "dimension", "bridge", "history", "aggregate", "other"]
 
 
@@ -125,6 +126,8 @@ class Table(Record):
     view_sql: str | None = None
     entity: str | None = None
     role: TableRole | None = None
+    partitions: list[str] = Field(default_factory=list, exclude_if=_empty)  # parts of this logical table (declared or shards)
+    part_of: str | None = Field(default=None, exclude_if=_empty)  # the logical table this partition or shard belongs to
     description: str | None = None
     description_source: DescriptionSource | None = None
     description_status: VerdictStatus | None = None
@@ -165,6 +168,7 @@ class Relationship(Record):
     evidence: list[Evidence] = Field(default_factory=list)
     orphan_rate: float | None = None
     null_rate: float | None = None
+    role: RelationshipRole | None = Field(default=None, exclude_if=_empty)  # subtype: 1:1 key to key, a proper subset
 
     def model_post_init(self, __context: Any) -> None:
         if not self.id:

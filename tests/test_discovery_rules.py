@@ -63,3 +63,111 @@ def test_scan_and_check_agree_on_orphans(tmp_path):
     assert not [r for r in model.relationships if r.status == "verified" and r.id in contradicted]
     orphaned.status = "accepted"  # a human asserts it anyway: now check reports it
     assert {c.kind for c in find_contradictions(model) if c.subject == orphaned.id} >= {"orphans"}
+
+
+def test_a_few_orphan_rows_in_a_small_table_keep_a_verified_relationship(tmp_path):
+    # 1 of 24 rows points at a deleted customer: 1 of 7 distinct values is missing (86%), but 96% of rows are fine
+    orders = [(i, i % 6 + 1, 1.0) for i in range(1, 24)] + [(24, 99, 1.0)]
+    url = sqlite_db(tmp_path, ORPHANS, {"customers": [(i, f"c{i}") for i in range(1, 11)], "orders": orders,
+                                         "shipments": [(i, i) for i in range(1, 21)]})
+    model = scan(url)
+    rels = by_label(model)
+    few_orphans, clean = rels["orders.customer_id->customers"], rels["shipments.order_id->orders"]
+    assert few_orphans.status == "verified" and few_orphans.orphan_rate == round(1 / 24, 4)
+    assert few_orphans.confidence < clean.confidence  # lower confidence, FK health beside it
+    assert not [c for c in find_contradictions(model) if c.subject == few_orphans.id]  # check agrees with the scan
+
+
+SUBTYPES = """
+CREATE TABLE party (party_id INTEGER PRIMARY KEY, created TEXT);
+CREATE TABLE person (party_id INTEGER PRIMARY KEY, first_name TEXT);
+CREATE TABLE employee (party_id INTEGER PRIMARY KEY, hired TEXT);
+CREATE TABLE timesheet (timesheet_id INTEGER PRIMARY KEY, party_id INTEGER, hours REAL);
+"""
+
+
+def test_a_subtype_chain_points_each_table_at_its_most_specific_parent(tmp_path):
+    employees = list(range(2, 201, 4))  # 50 employees among 100 persons among 200 parties
+    url = sqlite_db(tmp_path, SUBTYPES, {
+        "party": [(i, "2020") for i in range(1, 201)], "person": [(i, "x") for i in range(2, 201, 2)],
+        "employee": [(i, "2021") for i in employees], "timesheet": [(i, employees[i % 50], 8.0) for i in range(1, 301)]})
+    model = scan(url)
+    asserted = {(r.child_table, r.parent_table): r for r in model.relationships if r.status == "verified"}
+    assert set(asserted) == {("person", "party"), ("employee", "person"), ("timesheet", "employee")}
+    assert asserted[("person", "party")].role == asserted[("employee", "person")].role == "subtype"
+    assert asserted[("timesheet", "employee")].role is None and asserted[("employee", "person")].cardinality == "1:1"
+    reasoning = [e for e in asserted[("timesheet", "employee")].evidence if e.kind == "subtype"]
+    assert reasoning and reasoning[0].count == 50  # the subset is no accident: all 50 values, chance ~ 0.5 ** 50
+    assert by_label(model)["timesheet.party_id->party"].status == "rejected"
+
+
+SHARDS = """
+CREATE TABLE customer (customer_id INTEGER PRIMARY KEY, name TEXT);
+CREATE TABLE payment_p2022_01 (payment_id INTEGER PRIMARY KEY, customer_id INTEGER, amount REAL);
+CREATE TABLE payment_p2022_02 (payment_id INTEGER PRIMARY KEY, customer_id INTEGER, amount REAL);
+CREATE TABLE payment_p2022_03 (payment_id INTEGER PRIMARY KEY, customer_id INTEGER, amount REAL);
+CREATE TABLE customer_v2 (customer_id INTEGER PRIMARY KEY, name TEXT, segment TEXT);
+"""
+
+
+def test_name_sharded_tables_with_identical_columns_are_one_logical_table(tmp_path):
+    payments = [(i, i % 40 + 1, 9.5) for i in range(1, 121)]
+    url = sqlite_db(tmp_path, SHARDS, {"customer": [(i, f"c{i}") for i in range(1, 41)], "payment_p2022_01": payments,
+                                       "payment_p2022_02": payments, "payment_p2022_03": payments,
+                                       "customer_v2": [(i, f"c{i}", "a") for i in range(1, 41)]})
+    model = scan(url)
+    assert model.table("payment_p2022_03").partitions == ["payment_p2022_01", "payment_p2022_02"]
+    assert model.table("payment_p2022_01").part_of == "payment_p2022_03"
+    assert model.table("customer_v2").part_of is None  # another column: a table of its own, not a copy
+    tables = {(r.child_table, r.parent_table) for r in model.relationships}
+    assert ("payment_p2022_03", "customer") in tables
+    assert not {t for pair in tables for t in pair} & {"payment_p2022_01", "payment_p2022_02"}
+
+
+KINDS = """
+CREATE TABLE customer (id INTEGER PRIMARY KEY, name TEXT);
+CREATE TABLE premium_customer (id INTEGER PRIMARY KEY, discount REAL);
+CREATE TABLE address (id INTEGER PRIMARY KEY, street TEXT);
+CREATE TABLE home_address (id INTEGER PRIMARY KEY, floor INTEGER);
+"""
+
+
+def test_a_kind_of_name_over_generic_keys_is_a_subtype_only_when_its_keys_sample_the_parent(tmp_path):
+    url = sqlite_db(tmp_path, KINDS, {"customer": [(i, f"c{i}") for i in range(1, 101)],
+                                      "premium_customer": [(i, 0.1) for i in range(3, 101, 3)],
+                                      "address": [(i, "s") for i in range(1, 101)],
+                                      "home_address": [(i, 2) for i in range(1, 31)]})  # a counter 1..30 of its own
+    rels = by_label(scan(url))
+    premium = rels["premium_customer.id->customer"]
+    assert premium.status == "verified" and premium.role == "subtype" and premium.cardinality == "1:1"
+    assert "home_address.id->address" not in rels or rels["home_address.id->address"].status == "rejected"
+
+
+def test_unbroken_lower_case_names_are_read_as_words(tmp_path):
+    script = """
+    CREATE TABLE employee (employeeid INTEGER, lastname TEXT);
+    CREATE TABLE customer (customerid INTEGER, supportrepid INTEGER, name TEXT);
+    CREATE TABLE refincidenttypes (incidenttypecode TEXT, description TEXT);
+    CREATE TABLE incident (incidentid INTEGER, customerid INTEGER, incidenttypecode TEXT);
+    """
+    url = sqlite_db(tmp_path, script, {
+        "employee": [(i, f"e{i}") for i in range(1, 9)],
+        "customer": [(i, 1 + i % 8, f"c{i}") for i in range(1, 41)],
+        "refincidenttypes": [(code, code.lower()) for code in ("NOISE", "THEFT", "DAMAGE", "LATE")],
+        "incident": [(i, 1 + i % 40, ("NOISE", "THEFT", "DAMAGE", "LATE")[i % 4]) for i in range(1, 61)]})
+    model = scan(url)
+    assert model.table("refincidenttypes").primary_key == ["incidenttypecode"]  # "code" read as a key word
+    rels = by_label(model)
+    assert "role" in rels["customer.supportrepid->employee"].sources  # support + rep + id: a role word
+    assert rels["incident.incidenttypecode->refincidenttypes"].status == "verified"
+
+
+def test_a_link_table_is_keyed_by_its_pair_even_when_one_side_is_unique_on_a_sample(tmp_path):
+    script = """
+    CREATE TABLE station (station_id INTEGER PRIMARY KEY, name TEXT);
+    CREATE TABLE company (company_id INTEGER PRIMARY KEY, name TEXT);
+    CREATE TABLE station_company (station_id INTEGER, company_id INTEGER, rank_of_the_year INTEGER);
+    """
+    url = sqlite_db(tmp_path, script, {"station": [(i, "s") for i in range(1, 11)], "company": [(i, "c") for i in range(1, 6)],
+                                       "station_company": [(i, 1 + i % 5, i) for i in range(1, 7)]})
+    assert scan(url).table("station_company").primary_key == ["station_id", "company_id"]

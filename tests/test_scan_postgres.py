@@ -57,3 +57,29 @@ def test_profiling_samples_big_tables_with_tablesample(shop, tmp_path):
     assert model.table("shop.customers").column("country").profile.sampled is False
     rel = next(r for r in model.relationships if r.child_table == "shop.order_items" and r.parent_table == "shop.orders")
     assert rel.status == "verified"
+
+
+PARTITIONED = """
+CREATE SCHEMA sales;
+CREATE TABLE sales.customers (customer_id int PRIMARY KEY, name text);
+CREATE TABLE sales.payments (payment_id int, customer_id int, paid_on date, amount numeric(10,2)) PARTITION BY RANGE (paid_on);
+CREATE TABLE sales.payments_p2024_01 PARTITION OF sales.payments FOR VALUES FROM ('2024-01-01') TO ('2024-02-01');
+CREATE TABLE sales.payments_p2024_02 PARTITION OF sales.payments FOR VALUES FROM ('2024-02-01') TO ('2024-03-01');
+CREATE TABLE sales.payments_p2024_03 PARTITION OF sales.payments FOR VALUES FROM ('2024-03-01') TO ('2024-04-01');
+INSERT INTO sales.customers SELECT g, 'c' || g FROM generate_series(1, 200) g;
+INSERT INTO sales.payments SELECT g, 1 + mod(g * 7, 200), date '2024-01-01' + mod(g, 90), mod(g, 50) * 2.5 FROM generate_series(1, 3000) g;
+ANALYZE;
+"""
+
+
+def test_a_partitioned_table_is_one_logical_table_with_its_relationships_stated_once(pg_database, tmp_path):
+    pg_database.run(PARTITIONED)
+    model, _ = run_scan(ScanOptions(url=pg_database.url, out=tmp_path / "m.json", use_llm=False))
+    parts = ["sales.payments_p2024_01", "sales.payments_p2024_02", "sales.payments_p2024_03"]
+    assert model.table("sales.payments").partitions == parts
+    assert {model.table(p).part_of for p in parts} == {"sales.payments"}
+    live = [r for r in model.relationships if r.status != "rejected"]
+    assert not [r for r in model.relationships if r.child_table in parts or r.parent_table in parts]  # no link between parts
+    assert [(r.child_table, r.parent_table, r.status) for r in live] == [("sales.payments", "sales.customers", "verified")]
+    entity_tables = {t for e in model.entities for t in e.tables}
+    assert "sales.payments" in entity_tables and not entity_tables & set(parts)

@@ -35,6 +35,7 @@ from ..model import ASSERTED_STATUSES, DataModel, Entity, ManyToMany, Relationsh
 from ..identifiers import PERSON_TABLE_WORDS, entity_name, singular, table_stem, tokens
 from ..pii import classify_column
 from ..profile import type_family
+from .families import logical_tables
 
 HISTORY_WORDS = frozenset({"history", "hist", "scd", "snapshot", "snapshots", "versions", "audit", "log", "changes"})
 AGGREGATE_WORDS = frozenset({"agg", "aggregate", "summary", "daily", "weekly", "monthly", "mart", "rollup", "stat", "stats", "kpi",
@@ -64,7 +65,17 @@ class Build:
 
 
 def assign_roles(model: DataModel, relationships: list[Relationship]) -> None:
-    """Set ``Table.role`` on every table and view from its shape, references, lineage and view SQL."""
+    """Set ``Table.role`` on every table and view from its shape, references, lineage and view SQL; a partition
+    or shard takes the role of its logical table."""
+    parts = [t for t in model.tables if t.part_of]
+    model = model.model_copy(update={"tables": logical_tables(model.tables)})
+    _assign_roles(model, relationships)
+    for part in parts:
+        parent = model.table(part.part_of or "")
+        part.role = parent.role if parent is not None else None
+
+
+def _assign_roles(model: DataModel, relationships: list[Relationship]) -> None:
     views = {t.name for t in model.tables if t.kind == "view"}
     outgoing, incoming = _edges([rel for rel in relationships if rel.child_table not in views])
     builds = build_evidence(model)
@@ -435,7 +446,9 @@ def _describes_people(table: Table) -> bool:
 
 
 def group_entities(model: DataModel, relationships: list[Relationship]) -> list[Entity]:
-    """Business entities: hubs with their satellites, chains and bridges; fact clusters; aggregates and views."""
+    """Business entities: hubs with their satellites, chains and bridges; fact clusters; aggregates and views.
+    Partitions and shards are never entities of their own: their logical table stands for them."""
+    model = model.model_copy(update={"tables": logical_tables(model.tables)})
     grouping = _Grouping(model, relationships)
     for table in model.tables:
         if grouping.is_base(table.name):

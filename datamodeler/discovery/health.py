@@ -1,5 +1,9 @@
 """FK health and the one rule that turns it into a status: used by scoring (scan, LLM stage) and by ``check``.
 
+    inclusion                 the share of distinct child values found in the parent; when at most
+                              MAX_ORPHAN_RATE of the child rows are orphans, the share of rows found if higher:
+                              a few orphan rows in a small table (1 of 12 rows, 1 of 6 distinct values) are a
+                              real reference with a health problem of its own size, not a low inclusion
     hard failure (rejected)   incompatible types, value ranges that do not overlap, inclusion < REJECT_INCLUSION
     unhealthy (not verified)  inclusion < MIN_INCLUSION, orphan rate > MAX_ORPHAN_RATE, a parent key with measured
                               duplicates: the scan caps the status at plausible, ``check`` calls an asserted
@@ -38,8 +42,12 @@ def last_ratio(rel: Relationship, kind: str) -> float | None:
 
 
 def inclusion_ratio(rel: Relationship) -> float | None:
-    """Share of distinct child values found in the parent key, when measured."""
-    return last_ratio(rel, "inclusion")
+    """Share of child values found in the parent key, when measured: distinct values, or rows when only a few
+    rows (at most ``MAX_ORPHAN_RATE``) are orphans and that share is higher."""
+    distinct = last_ratio(rel, "inclusion")
+    if distinct is None or rel.orphan_rate is None or rel.orphan_rate > MAX_ORPHAN_RATE:
+        return distinct
+    return max(distinct, 1 - rel.orphan_rate)
 
 
 def health_problems(rel: Relationship) -> list[HealthProblem]:

@@ -2,7 +2,9 @@
 
 A single column is a key when it is unique and non-null on the data and its name looks like a key (``id``,
 ``<table>_id``, ``*_key``, ``*_sk``, ``*_no``, ``*_code``); a bridge or line table gets a composite key of two
-key-like columns when the pair is unique (checked with one GROUP BY statement). Empty or unprofiled tables get
+key-like columns when the pair is unique (checked with one GROUP BY statement). A link table — no column named as
+its own key, two or more named after other tables — gets the unique pair first, even when one of them happens to
+be unique on a small sample (``station_company(station_id, company_id)``). Empty or unprofiled tables get
 a key from names alone. Inferred keys carry ``primary_key_source = "inferred"`` and ``primary_key_evidence``.
 """
 
@@ -13,7 +15,7 @@ from itertools import combinations
 from sqlglot import exp
 
 from ..model import Column, Evidence, Table
-from ..identifiers import KEY_SUFFIXES, column_prefix, is_key_like, normalize, strip_prefix, table_stems, tokens
+from ..identifiers import KEY_SUFFIXES, column_prefix, is_key_like, normalize, schema_vocabulary, strip_prefix, table_stems, tokens
 from ..profile import Budget, ExecutingSource, column_expression, is_unique, row_source, run_one_row
 
 MAX_COMPOSITE_CANDIDATES = 6
@@ -37,14 +39,34 @@ def key_name_score(table: Table, column: Column) -> int:
 
 def infer_primary_keys(source: ExecutingSource | None, tables: list[Table], budget: Budget | None) -> None:
     """Give every keyless table an inferred primary key where the data and names support one."""
-    for table in tables:
-        if table.primary_key or table.kind != "table":
-            continue
-        found = _single_column_key(table) or _composite_key(source, table, budget) or _name_only_key(table)
-        if found:
-            columns, evidence = found
-            table.primary_key, table.primary_key_source = columns, "inferred"
-            table.primary_key_evidence = evidence
+    with schema_vocabulary(name for table in tables for name in (table.short_name, *(c.name for c in table.columns))):
+        stems = {id(t): {s for s in table_stems(t.short_name) if not s.startswith("last:")} for t in tables if t.kind == "table"}
+        for table in tables:
+            others = set().union(*(v for k, v in stems.items() if k != id(table)))
+            _infer_key(source, table, budget, others)
+
+
+def _infer_key(source: ExecutingSource | None, table: Table, budget: Budget | None, other_stems: set[str]) -> None:
+    if table.primary_key or table.kind != "table":
+        return
+    links = link_columns(table, other_stems)
+    found = (_composite_key(source, table, budget, links) if len(links) >= 2 else None) \
+        or _single_column_key(table) or _composite_key(source, table, budget) or _name_only_key(table)
+    if found:
+        columns, evidence = found
+        table.primary_key, table.primary_key_source = columns, "inferred"
+        table.primary_key_evidence = evidence
+
+
+def link_columns(table: Table, other_stems: set[str]) -> list[Column]:
+    """Key-like columns named after other tables (``station_company.station_id``, ``.company_id``) in a table with no
+    key of its own (named as its key, or a unique key-like column not named after another table): a link table,
+    whose key is the pair even when one column is unique on small data."""
+    if any(key_name_score(table, c) == 3 for c in table.columns):
+        return []
+    named = [c for c in table.columns if is_key_like(c.name) and "".join(tokens(c.name)[:-1]) in other_stems]
+    surrogate = [c for c in table.columns if is_key_like(c.name) and c not in named and is_unique(c)]
+    return [] if surrogate else named  # a unique key-like column of its own (fnol_id, person_address_id) wins
 
 
 def _has_data(table: Table) -> bool:
@@ -65,10 +87,12 @@ def _single_column_key(table: Table) -> tuple[list[str], list[Evidence]] | None:
     return [column.name], evidence
 
 
-def _composite_key(source: ExecutingSource | None, table: Table, budget: Budget | None) -> tuple[list[str], list[Evidence]] | None:
+def _composite_key(source: ExecutingSource | None, table: Table, budget: Budget | None,
+                   columns: list[Column] | None = None) -> tuple[list[str], list[Evidence]] | None:
     if source is None or budget is None or not _has_data(table):
         return None
-    candidates = [c for c in table.columns if is_key_like(c.name) and (c.profile is None or c.profile.null_count == 0)]
+    candidates = [c for c in (table.columns if columns is None else columns)
+                  if is_key_like(c.name) and (c.profile is None or c.profile.null_count == 0)]
     for left, right in list(combinations(candidates, 2))[:MAX_COMPOSITE_CANDIDATES]:
         query = build_duplicate_query(table, [left.name, right.name], source.dialect, 10**9)
         row, _ = run_one_row(source, query, budget)

@@ -1,37 +1,53 @@
 """Relationship discovery: propose candidates from every source, verify them on the data, score, resolve.
 
-    proposers (declared, query joins, naming, roles, composite) -> verifiers (types, parent key, value range,
-    inclusion) -> scoring -> ambiguity resolution -> cardinality
+    partitions (families) -> proposers (declared, query joins, naming, roles, composite) -> verifiers (types,
+    parent key, value range, inclusion) -> scoring -> most specific parent (subtypes) -> ambiguity resolution
+    -> data-driven candidates (values) -> cardinality -> subtype roles
 
 Works with no source (schema only: names, types and declared keys) and with no LLM.
 """
 
 from __future__ import annotations
 
-from ..model import DataModel, Relationship
+from ..identifiers import schema_vocabulary
+from ..model import DataModel, Relationship, Table
 from ..profile import Budget, ExecutingSource, is_unique
+from .families import logical_tables, mark_partitions
 from .proposers import propose_all
 from .proposers.values import propose_unexplained
 from .scoring import apply_scores, resolve_ambiguity
+from .subtypes import mark_subtypes, prefer_most_specific
 from .verifiers import VerifyContext, verify
 
 
 def discover_relationships(model: DataModel, source: ExecutingSource | None = None, sample_rows: int = 100_000,
                            budget: Budget | None = None) -> list[Relationship]:
-    """Every relationship candidate with its evidence, status, confidence, cardinality and FK health."""
+    """Every relationship candidate with its evidence, status, confidence, cardinality and FK health; partitions
+    and shards (``Table.part_of``) take no part: their logical table stands for them."""
+    mark_partitions(model.tables)
+    model = model.model_copy(update={"tables": logical_tables(model.tables)})
     context = VerifyContext(model=model, source=source, sample_rows=sample_rows, budget=budget)
-    kept = _verify_and_resolve(propose_all(model), context)
-    if source is not None:
-        kept += _verify_and_resolve(_unexplained_candidates(model, kept), context)
+    with schema_vocabulary(schema_names(model.tables)):
+        kept = _verify_and_resolve(propose_all(model), context)
+        if source is not None:
+            kept += _verify_and_resolve(_unexplained_candidates(model, kept), context)
     for rel in kept:
         rel.cardinality = cardinality(model, rel)
+    mark_subtypes(model, kept)
     return sorted(kept, key=lambda r: (r.child_table, r.child_columns, r.parent_table, r.parent_columns))
+
+
+def schema_names(tables: list[Table]) -> list[str]:
+    """Every table and column name: the vocabulary that splits the schema's unbroken identifiers into words."""
+    return [name for table in tables for name in (table.short_name, *(c.name for c in table.columns))]
 
 
 def _verify_and_resolve(candidates: list[Relationship], context: VerifyContext) -> list[Relationship]:
     for candidate in candidates:
         verify(candidate, context)
-    return resolve_ambiguity(candidates, apply_scores(candidates))
+    raw = apply_scores(candidates)
+    prefer_most_specific(context.model, candidates, raw)
+    return resolve_ambiguity(candidates, raw)
 
 
 def _unexplained_candidates(model: DataModel, kept: list[Relationship]) -> list[Relationship]:

@@ -4,8 +4,8 @@
 
 naming: the strongest naming/role strength (0.2 … 0.55); query_join: 0.35 + 0.15·min(1, log10(joins+1)/2);
 parent_key: +0.15 declared key, +0.1 inferred and unique on the data, +0.05 inferred from names or unique only; types: +0.1 same, +0.05 castable (int vs text, compared as text);
-inclusion (share of distinct child values found in the parent key, d distinct values seen):
-≥ 0.99 → +0.4·min(1, 0.7 + d/10); ≥ 0.9 → +0.2.
+inclusion (``health.inclusion_ratio``: share of distinct child values found in the parent key, or of rows when only
+a few rows are orphans; d distinct values seen): ≥ 0.99 → +0.4·min(1, 0.7 + d/10); ≥ 0.95 → +0.3; ≥ 0.9 → +0.2.
 Status (``status_of``): declared stays declared; a hard failure of ``health.hard_failure`` (incompatible types,
 inclusion < 0.5, disjoint value ranges) rejects; score ≥ 0.7 and healthy (``health.may_be_verified``: inclusion
 ≥ 0.9, orphans ≤ 10%, a parent that is a key) → verified; ≥ 0.35 → plausible, else rejected.
@@ -20,7 +20,7 @@ from collections import defaultdict
 
 from ..model import Evidence, Relationship
 from ..identifiers import table_stem
-from .health import PLAUSIBLE_AT, VERIFIED_AT, calibrated, confidence_factor, hard_failure, may_be_verified
+from .health import PLAUSIBLE_AT, VERIFIED_AT, calibrated, confidence_factor, hard_failure, inclusion_ratio, may_be_verified
 
 AMBIGUITY_MARGIN = 0.04
 PARENT_KEY_POINTS = {"declared_primary_key": 0.15, "declared_unique": 0.15, "inferred_unique_on_data": 0.1,
@@ -42,12 +42,19 @@ def score(rel: Relationship) -> tuple[float, str | None]:
             total += PARENT_KEY_POINTS.get(e.key_source, 0.05) if e.key_source else 0.05
         elif e.kind == "types":
             total += TYPE_POINTS.get(e.type_match or "", 0.0)
-        elif e.kind == "inclusion" and e.ratio is not None:
-            if e.ratio >= 0.99:
-                total += 0.4 * min(1.0, 0.7 + (e.count or 0) / 10)
-            elif e.ratio >= 0.9:
-                total += 0.2
+    total += inclusion_points(rel)
     return round(max(0.0, total), 3), hard_failure(rel)
+
+
+def inclusion_points(rel: Relationship) -> float:
+    """≥ 0.99 of the child values found: +0.4·min(1, 0.7 + d/10); ≥ 0.95 (a few orphan rows): +0.3; ≥ 0.9: +0.2."""
+    ratio = inclusion_ratio(rel)
+    if ratio is None:
+        return 0.0
+    if ratio >= 0.99:
+        seen = next((e.count or 0 for e in reversed(rel.evidence) if e.kind == "inclusion" and e.ratio is not None), 0)
+        return 0.4 * min(1.0, 0.7 + seen / 10)
+    return 0.3 if ratio >= 0.95 else 0.2 if ratio >= 0.9 else 0.0
 
 
 def status_of(rel: Relationship, value: float, hard_fail: str | None) -> tuple[str, str | None]:

@@ -8,7 +8,7 @@ import sqlalchemy as sa
 from sqlglot import exp
 
 from ..model import Table
-from .base import LoggedQuery
+from .base import CatalogFilter, LoggedQuery
 from .sqlalchemy_source import (
     EXACT_COUNT_LIMIT,
     SQLAlchemySource,
@@ -21,6 +21,14 @@ SELECT n.nspname, c.relname, c.reltuples::bigint
 FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
 WHERE c.relkind IN ('r', 'p', 'm')
 """
+
+PARTITIONS_SQL = """
+SELECT pn.nspname, p.relname, cn.nspname, c.relname
+FROM pg_inherits i
+JOIN pg_class c ON c.oid = i.inhrelid JOIN pg_namespace cn ON cn.oid = c.relnamespace
+JOIN pg_class p ON p.oid = i.inhparent JOIN pg_namespace pn ON pn.oid = p.relnamespace
+"""
+"""Declarative partitions and inheritance children, each with its parent."""
 
 STATEMENTS_SQL = """
 SELECT s.query, r.rolname, d.datname, s.calls, s.mean_exec_time
@@ -62,6 +70,24 @@ class PostgresSource(SQLAlchemySource):
                 return [str(s) for s in conn.exec_driver_sql("SELECT current_schemas(false)").scalar() or []]
         except sa.exc.SQLAlchemyError:
             return super().default_schemas()
+
+    def _crawl(self, filters: CatalogFilter) -> list[Table]:
+        tables = super()._crawl(filters)
+        self._add_partitions(tables)
+        return tables
+
+    def _add_partitions(self, tables: list[Table]) -> None:
+        """``Table.partitions`` / ``part_of`` from ``pg_inherits`` (declarative partitions, inheritance children);
+        a sub-partition belongs to the top of its tree."""
+        by_name = {t.name: t for t in tables}
+        with self.engine.connect() as conn:
+            parent_of = {f"{cs}.{c}": f"{ps}.{p}" for ps, p, cs, c in conn.exec_driver_sql(PARTITIONS_SQL)}
+        for child, parent in parent_of.items():
+            while parent in parent_of:
+                parent = parent_of[parent]
+            if child in by_name and parent in by_name:
+                by_name[child].part_of = parent
+                by_name[parent].partitions = sorted({*by_name[parent].partitions, child})
 
     def _add_row_counts(self, tables: list[Table]) -> None:
         with self.engine.connect() as conn:

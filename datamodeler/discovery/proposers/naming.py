@@ -3,7 +3,8 @@
 Strengths (documented in docs/relationships.md): ``table_key`` 0.55 (``customer_id`` -> ``customers.customer_id``
 or ``customers.id``; ``ss_item_sk`` -> ``item.i_item_sk`` after prefix stripping), ``same_name`` 0.5 (identical
 name to a key), ``qualified_table_key`` 0.5 (``original_language_id`` -> ``language.language_id``), ``suffix`` 0.45 (``manager_staff_id`` -> ``staff.staff_id``), ``table_name`` 0.45 (``Party`` ->
-``party.party_id``), ``token`` 0.2 (``ShipVia`` -> ``Shippers.ShipperID``: a name token that starts the table name).
+``party.party_id``), ``twin_key`` 0.35 (both tables keyed by one name borrowed from a third: ``employee.party_id``
+-> ``person.party_id``, a subtype link only the data can settle), ``token`` 0.2 (``ShipVia`` -> ``Shippers.ShipperID``: a name token that starts the table name).
 """
 
 from __future__ import annotations
@@ -16,7 +17,8 @@ from ...identifiers import (KEY_SUFFIXES, REFERENCE_SUFFIXES, column_prefix, is_
 from ...identifiers import singular
 from ...profile import type_family, types_compatible
 
-STRENGTHS = {"table_key": 0.55, "same_name": 0.5, "qualified_table_key": 0.5, "suffix": 0.45, "table_name": 0.45, "token": 0.2}
+STRENGTHS = {"table_key": 0.55, "same_name": 0.5, "qualified_table_key": 0.5, "suffix": 0.45, "table_name": 0.45, "twin_key": 0.35,
+             "subtype_name": 0.35, "token": 0.2}
 BORROWED_PENALTY = 0.1
 _ATTRIBUTE_NAMES = frozenset({"year", "rank", "date", "month", "day", "age", "level", "position", "time", "number", "title", "status", "name"})
 _GENERIC_TOKENS = frozenset(KEY_SUFFIXES + REFERENCE_SUFFIXES + ("the", "of", "and", "date", "type", "name", "number"))
@@ -76,7 +78,7 @@ def propose(model: DataModel) -> list[Relationship]:
     keys = parent_keys(model)
     index = KeyIndex(keys)
     built = {edge.target.lower().rpartition(".")[0] if edge.kind != "table" else edge.target.lower() for edge in model.lineage}
-    found = []
+    found = propose_subtype_names(model, keys)
     for table in model.tables:
         if table.kind != "table":
             continue
@@ -90,7 +92,7 @@ def propose(model: DataModel) -> list[Relationship]:
                     continue
                 match = match_name(column, prefix, key, table.primary_key, derived)
                 if match and _twin_keys(table, column, key, match[0]):
-                    continue
+                    match = "twin_key", f"{table.short_name} and {key.table.short_name} are both keyed by {column.name}: a subtype only if its keys are a subset"
                 if match and types_compatible(column.type, key.column.type) != "incompatible":
                     found.append(_candidate(table, column, key, *match))
     return found
@@ -147,6 +149,32 @@ class KeyIndex:
         if local is None:
             local = self._by_schema[(id(index), text, schema)] = {p for p in bucket if self.keys[p].table.schema_name == schema}
         return local
+
+
+def propose_subtype_names(model: DataModel, keys: list[ParentKey]) -> list[Relationship]:
+    """``premium_customer.id`` -> ``customer.id``: a table named as a kind of another (its last words are the other's
+    name, after a qualifier) and keyed alike, with no column of its own naming that table. Only the data can
+    settle it (``subtype_name`` is weak); a child key that counts 1..N on its own is rejected by the subtype rules."""
+    by_stem: dict[str, list[ParentKey]] = {}
+    for key in keys:
+        by_stem.setdefault(table_stem(key.table.short_name), []).append(key)
+    found = []
+    for child in keys:
+        words = tokens(child.table.short_name)
+        for start in range(1, len(words)):
+            stem = "".join(words[start:-1]) + singular(words[-1])
+            for parent in by_stem.get(stem, []):
+                if parent.table is not child.table and parent.name == child.name and not _names_table(child.table, parent):
+                    found.append(_candidate(child.table, child.column, parent, "subtype_name",
+                                            f"{child.table.short_name} is a kind of {parent.table.short_name}, keyed alike ({child.column.name})"))
+    return found
+
+
+def _names_table(table: Table, key: ParentKey) -> bool:
+    """Another column of ``table`` is named after the key's table (``customer_address.address_id``): a link table."""
+    stems = {s for s in key.stems if not s.startswith("last:")}
+    own = {c.lower() for c in table.primary_key}
+    return any(c.name.lower() not in own and "".join(tokens(c.name)[:-1]) in stems for c in table.columns)
 
 
 def _twin_keys(table: Table, column: Column, key: ParentKey, strategy: str) -> bool:
