@@ -11,7 +11,7 @@ import itertools
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -171,7 +171,7 @@ def _previous_model(path: Path) -> DataModel | None:
 
 
 def _empty_model(source: Source) -> DataModel:
-    scanned_at = datetime.now(timezone.utc).replace(microsecond=0).isoformat()
+    scanned_at = datetime.now(UTC).replace(microsecond=0).isoformat()
     return DataModel(source=SourceInfo(url=source.url, dialect=source.dialect, scanned_at=scanned_at))
 
 

@@ -13,7 +13,7 @@ import multiprocessing
 import os
 import signal
 from collections import deque
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
 
 from ..sources.base import LoggedQuery
@@ -54,9 +54,10 @@ def _collect_in_workers(queries: Iterable[LoggedQuery], collector: ShapeCollecto
     try:
         with _ctrl_c_held():  # a Ctrl-C now waits until the workers are started and known to the pool
             _start_forkserver(context)
-            for batch in itertools.islice(batches, workers * 2):
-                in_flight.append(pool.submit(_fingerprint_batch, batch))
-        for batch in itertools.chain(batches, itertools.repeat(None)):
+            for first_batch in itertools.islice(batches, workers * 2):
+                in_flight.append(pool.submit(_fingerprint_batch, first_batch))
+        following: Iterator[list[LoggedQuery] | None] = itertools.chain(batches, itertools.repeat(None))
+        for batch in following:
             if not in_flight:
                 break
             shapes, total = in_flight.popleft().result()

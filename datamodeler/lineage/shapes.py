@@ -84,7 +84,7 @@ class ShapeCollector:
             return self._unparsed(text, "encoding", "statement holds bytes that are not valid UTF-8")
         skeleton = literal_slots(text, self.dialect)
         memo = self._skeletons.get(skeleton.key) if skeleton is not None else None
-        if memo is not None and (known := memo.variants.get(memo.kept_values(text, skeleton))) is not None:
+        if memo is not None and skeleton is not None and (known := memo.variants.get(memo.kept_values(text, skeleton))) is not None:
             return self.shapes.get(known[0]) or self.shapes.setdefault(known[0], Shape(*known))
         try:
             with time_limit(self.timeout_s):

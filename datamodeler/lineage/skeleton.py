@@ -19,6 +19,7 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from functools import lru_cache
+from typing import Any
 
 from sqlglot.dialects.dialect import Dialect
 
@@ -90,10 +91,10 @@ def _compiled(dialect: str | None) -> _Compiled:
     return _Compiled(pattern, item, tuple(q for q in tokenizer._QUOTES if len(q) > 1))
 
 
-def _line_comments(tokenizer: type) -> list[str]:
+def _line_comments(tokenizer: Any) -> list[str]:  # a sqlglot Tokenizer class: its settings are class attributes
     """Branches for ``--`` / ``#`` / ``//`` comments, ended where the dialect's tokenizer ends them."""
     end = r"[^\n]" if tokenizer.COMMENTS_TERMINATE_AT_NEWLINE_ONLY else r"[^\n\r]"
-    branches = []
+    branches: list[str] = []
     for marker, closer in tokenizer._COMMENTS.items():
         if closer is not None or marker[0] not in "-#/":
             continue

@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Any
 
 from ..sources.base import LoggedQuery
@@ -92,7 +92,7 @@ def resolve_layout(columns: list[str], layouts: Mapping[str, ColumnLayout], mapp
         if "query" not in chosen or chosen["query"] not in columns:
             return None
         return ResolvedLayout("custom", chosen)
-    layout = next((l for l in layouts.values() if l.matches(set(by_lower))), GENERIC)
+    layout = next((known for known in layouts.values() if known.matches(set(by_lower))), GENERIC)
     chosen = {}
     for field in FIELDS:
         found = next((by_lower[name] for name in getattr(layout, field) if name in by_lower), None)
@@ -133,7 +133,7 @@ def _parse_timestamp(value: str | None) -> datetime | None:
         number = float(text)
         while number > 1e11:
             number /= 1000
-        return datetime.fromtimestamp(number, timezone.utc)
+        return datetime.fromtimestamp(number, UTC)
     text = re.sub(r"\s*(UTC|Z)$", "+00:00", text)
     text = _OFFSET_WITH_SPACE.sub(r"\1", text)
     try:
@@ -148,5 +148,5 @@ def normalize_timestamp(value: str | None) -> str | None:
     if parsed is None:
         return value
     if parsed.tzinfo is not None:
-        parsed = parsed.astimezone(timezone.utc)
+        parsed = parsed.astimezone(UTC)
     return parsed.isoformat()

@@ -33,6 +33,12 @@ _ONLY_COMMENTS = re.compile(r"(?:\s++|--[^\n]*+|/\*(?:[^*]++|\*(?!/))*+\*/)*+")
 FAST_PIECE_CHARS = 1 << 20  # text held for the fast path before the streaming splitter takes over
 
 
+def _statement_end(text: str, position: int) -> int:
+    """Where the statement starting at ``position`` ends (``_STATEMENT`` matches the empty string, so always a match)."""
+    match = _STATEMENT.match(text, position)
+    return match.end() if match is not None else position
+
+
 def read(path: Path, stream: TextIO, **_: object) -> Iterator[LoggedQuery]:
     """Every non-empty statement of a ``.sql`` file."""
     for statement in split_statements(iter(lambda: stream.read(READ_CHARS), "")):
@@ -49,7 +55,7 @@ def split_statements(pieces: Iterable[str]) -> Iterator[str]:
     for piece in pieces:
         pending += piece
         position = 0
-        while (end := _STATEMENT.match(pending, position).end()) < len(pending) and pending[end] == ";":
+        while (end := _statement_end(pending, position)) < len(pending) and pending[end] == ";":
             statement = pending[position:end].strip()
             if statement and _ONLY_COMMENTS.fullmatch(statement) is None:
                 yield statement
