@@ -28,9 +28,10 @@ def table_name(urn: str) -> str:
 
 
 def schema_resolver(catalog: dict[str, list[str]], dialect: str) -> SchemaResolver:
+    """The catalog under lower-case names: unquoted names are case-insensitive in the dialect, as a crawled URN is."""
     resolver = SchemaResolver(platform=dialect)
     for table, columns in catalog.items():
-        resolver.add_raw_schema_info(make_dataset_urn(dialect, table), {column: "varchar" for column in columns})
+        resolver.add_raw_schema_info(make_dataset_urn(dialect, table.lower()), {column.lower(): "varchar" for column in columns})
     return resolver
 
 
