@@ -253,6 +253,7 @@ def main() -> None:
                         help="run a peer parser under this interpreter: datahub=/tmp/peer-datahub/bin/python, "
                              "openmetadata=/tmp/peer-om/bin/python (repeatable; a peer not given is skipped)")
     args = parser.parse_args()
+    given_peers = peer_python(args.peer_python)
     warnings.filterwarnings("ignore")
     if args.log_statements:
         log_throughput(args.datasets, args.log_statements, [int(w) for w in args.workers.split(",")])
@@ -264,7 +265,7 @@ def main() -> None:
         parser.error(f"{args.datasets}/tpc not found: pass --datasets")
     import sqllineage
 
-    peers = usable_peers(peer_python(args.peer_python))
+    peers = usable_peers(given_peers)
     print(f"python {platform.python_version()}, sqlglot {sqlglot.__version__}, sqllineage {sqllineage.VERSION}, one core\n")
     print("| log | statements | tool | handled | seconds | statements/s | time relative to datamodeler |")
     print("| --- | ---: | --- | ---: | ---: | ---: | ---: |")
