@@ -263,9 +263,13 @@ def main() -> None:
         return
     if not (args.datasets / "tpc").is_dir():
         parser.error(f"{args.datasets}/tpc not found: pass --datasets")
+    print_suites(args, usable_peers(given_peers))
+
+
+def print_suites(args: argparse.Namespace, peers: dict[str, str]) -> None:
+    """The throughput table of every tool on both suites, then their agreement with datamodeler."""
     import sqllineage
 
-    peers = usable_peers(given_peers)
     print(f"python {platform.python_version()}, sqlglot {sqlglot.__version__}, sqllineage {sqllineage.VERSION}, one core\n")
     print("| log | statements | tool | handled | seconds | statements/s | time relative to datamodeler |")
     print("| --- | ---: | --- | ---: | ---: | ---: | ---: |")
