@@ -218,3 +218,26 @@ def test_a_child_keeping_the_parents_column_prefix_matches_its_key(tmp_path):
     """, {"student": [(320000 + i, f"l{i}", f"f{i}", 3.0, "Fr") for i in range(8)],
           "enroll": [(f"c{i % 3}", 320000 + i % 8, "A") for i in range(16)]})
     assert by_label(scan(url))["enroll.stu_num->student"].status == "verified"
+
+
+def test_camel_case_number_keys_and_a_line_table_without_declared_keys(tmp_path):
+    employees = [1002, 1056, 1076, 1088, 1102, 1143, 1165, 1166]
+    customers = [103, 112, 114, 119, 121, 124, 125, 128, 129, 131]
+    url = sqlite_db(tmp_path, """
+        CREATE TABLE employees (employeeNumber INTEGER, lastName TEXT, email TEXT, reportsTo INTEGER);
+        CREATE TABLE customers (customerNumber INTEGER, customerName TEXT, salesRepEmployeeNumber INTEGER);
+        CREATE TABLE products (productCode TEXT, productName TEXT);
+        CREATE TABLE orders (orderNumber INTEGER, orderDate TEXT, customerNumber INTEGER);
+        CREATE TABLE orderdetails (orderNumber INTEGER, productCode TEXT, quantityOrdered INTEGER, orderLineNumber INTEGER);
+    """, {"employees": [(e, f"L{e}", f"e{e}@x.com", None if i == 0 else employees[0]) for i, e in enumerate(employees)],
+          "customers": [(n, f"C{n}", employees[2 + i % 6]) for i, n in enumerate(customers)],
+          "products": [(f"S10_{1000 + i}", f"P{i}") for i in range(12)],
+          "orders": [(10100 + i, "2004-01-01", customers[i % 9]) for i in range(30)],
+          "orderdetails": [(10100 + o, f"S10_{1000 + (o + line) % 12}", 30, line) for o in range(30) for line in range(1, 1 + o % 4 + 1)]})
+    model = scan(url)
+    assert model.table("customers").primary_key == ["customerNumber"]
+    assert model.table("orderdetails").primary_key == ["orderNumber", "productCode"]  # the line table's pair
+    labels = by_label(model)
+    for label in ("customers.salesRepEmployeeNumber->employees", "employees.reportsTo->employees",
+                  "orders.customerNumber->customers", "orderdetails.orderNumber->orders", "orderdetails.productCode->products"):
+        assert labels[label].status == "verified", label
