@@ -30,6 +30,7 @@ from datamodeler.discovery.relationships import discover_relationships  # noqa: 
 from datamodeler.sources import CatalogFilter, open_source  # noqa: E402
 from spider import spider_model  # noqa: E402
 import mutate as mutations  # noqa: E402
+import relationship_errors  # noqa: E402
 
 Pair = tuple[str, str, str, str]
 SAMPLE_DATABASES = {"chinook": "Chinook_Sqlite.sqlite", "northwind": "northwind.db", "sakila": "sakila.db"}
@@ -173,7 +174,17 @@ class DataRun:
     pk_exact: int = 0
     pk_total: int = 0
     calibration: list[tuple[float, bool]] | None = None
-    misses: list[str] | None = None
+    errors: list[tuple[str, str, str, Pair]] | None = None  # (database, MISS|EXTRA, cause, pair)
+
+    @property
+    def self_evident(self) -> int:
+        return sum(1 for _, kind, cause, _ in self.errors or [] if cause == "undeclared, named after the parent")
+
+    @property
+    def with_self_evident(self) -> Score:
+        """The score against declared FKs plus the self-evident undeclared references found."""
+        s, extra = self.score, self.self_evident
+        return Score(s.name, s.found, s.truth + extra, s.hits + extra)
 
 
 def spider_databases(folder: Path, sample: int | None) -> list[Path]:
@@ -199,8 +210,8 @@ def run_one_database(path: Path, mutation: str, keep_primary_keys: bool, workdir
     calibration = [(rel.confidence, _pairs_of_one(rel) <= truth) for rel in model.relationships if rel.status in ("verified", "plausible")]
     declared_keys = {s.name.lower(): sorted(c.lower() for c in s.primary_key) for s in specs if s.primary_key}
     exact = sum(1 for t in model.tables if declared_keys.get(t.name.lower()) == sorted(c.lower() for c in t.primary_key))
-    misses = [f"{path.stem} MISS {p}" for p in sorted(truth - found)] + [f"{path.stem} EXTRA {p}" for p in sorted(found - truth)]
-    return DataRun(score(path.stem, found, truth), exact, len(declared_keys), calibration, misses)
+    errors = [(path.stem, kind, cause, p) for kind, cause, p in relationship_errors.explain(model, found, truth, declared_keys)]
+    return DataRun(score(path.stem, found, truth), exact, len(declared_keys), calibration, errors)
 
 
 def _pairs_of_one(rel) -> set[Pair]:
@@ -224,7 +235,7 @@ def run_spider_data(files: list[Path], mutation: str, keep_primary_keys: bool, w
     label = f"spider data ({len(files)} DBs) {mutation}, {'PKs kept' if keep_primary_keys else 'PKs dropped'}"
     total = DataRun(Score(label, sum(r.score.found for r in runs), sum(r.score.truth for r in runs), sum(r.score.hits for r in runs)),
                     sum(r.pk_exact for r in runs), sum(r.pk_total for r in runs), [c for r in runs for c in r.calibration or []],
-                    [m for r in runs for m in r.misses or []])
+                    [m for r in runs for m in r.errors or []])
     return total
 
 
@@ -242,33 +253,43 @@ def reliability_table(calibration: list[tuple[float, bool]], bins: tuple[float, 
 
 
 def data_markdown(rows: list[tuple[str, DataRun, float | None]]) -> str:
-    lines = ["| mutation | PKs | truth | found | precision | recall | F1 | F1 cost | PKs exact |",
-             "| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |"]
+    lines = ["| mutation | PKs | truth | found | precision | recall | F1 | F1 cost | PKs exact | F1 incl. self-evident |",
+             "| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |"]
     for mutation, run, base in rows:
         s = run.score
         keys = "kept" if "PKs kept" in s.name else "dropped"
         cost = f"{base - s.f1:+.3f}" if base is not None else "—"
         pk = f"{run.pk_exact}/{run.pk_total}"
-        lines.append(f"| {mutation} | {keys} | {s.truth} | {s.found} | {s.precision:.3f} | {s.recall:.3f} | **{s.f1:.3f}** | {cost} | {pk} |")
+        lines.append(f"| {mutation} | {keys} | {s.truth} | {s.found} | {s.precision:.3f} | {s.recall:.3f} | **{s.f1:.3f}** | {cost} | {pk} | "
+                     f"{run.with_self_evident.f1:.3f} (+{run.self_evident}) |")
     return "\n".join(lines)
 
 
-def run_mutations(folder: Path, selected: list[str], sample: int | None, workdir: Path, jobs: int, verbose: bool) -> str:
-    """Every selected mutation with PKs kept and dropped; the F1 cost against the original names."""
+def run_mutations(folder: Path, selected: list[str], sample: int | None, workdir: Path, jobs: int, verbose: bool,
+                  errors_file: Path | None = None) -> str:
+    """Every selected mutation with PKs kept and dropped; the F1 cost against the original names; the errors of the
+    original names grouped by cause (every error, per database, to ``errors_file``)."""
     files = spider_databases(folder, sample)
     rows: list[tuple[str, DataRun, float | None]] = []
     calibration: list[tuple[float, bool]] = []
+    causes: list[str] = []
+    listing: list[str] = []
     for keep in (True, False):
         base = None
         for mutation in selected:
             run = run_spider_data(files, mutation, keep, workdir, jobs)
+            label = f"{mutation}, {'PKs kept' if keep else 'PKs dropped'}"
             if mutation == "original":
                 base = run.score.f1
                 calibration += run.calibration or []
+                causes.append(f"Errors by cause ({label}):\n\n" + relationship_errors.summary(run.errors or []))
             rows.append((mutation, run, None if mutation == "original" else base))
-            if verbose:
-                print("\n".join(f"  [{mutation} {'pk' if keep else 'nopk'}] {m}" for m in run.misses or []), file=sys.stderr)
-    out = data_markdown(rows)
+            listing += [f"[{label}] {db} {kind} {cause}: {p[0]}.{p[1]} -> {p[2]}.{p[3]}" for db, kind, cause, p in run.errors or []]
+    if verbose:
+        print("\n".join(listing), file=sys.stderr)
+    if errors_file:
+        errors_file.write_text("\n".join(listing) + "\n")
+    out = data_markdown(rows) + "".join("\n\n" + c for c in causes)
     if calibration:
         out += "\n\nReliability (original names, PKs kept and dropped):\n\n" + reliability_table(calibration)
     return out
@@ -318,6 +339,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--datasets", type=Path, default=Path(__file__).resolve().parents[2] / "shared" / "datasets")
     parser.add_argument("--no-demo", action="store_true", help="skip the demo warehouse")
     parser.add_argument("--verbose", action="store_true", help="list misses and false positives")
+    parser.add_argument("--errors", type=Path, default=None, help="write every miss and false positive of the Spider databases with data, with its cause, to this file")
     parser.add_argument("--only-spider-data", action="store_true", help="only the Spider databases with data and their mutations")
     parser.add_argument("--no-spider-data", action="store_true", help="skip the Spider databases with data")
     parser.add_argument("--sample", type=int, default=None, help="use every n-th of the Spider databases, this many in all")
@@ -329,7 +351,7 @@ def main(argv: list[str] | None = None) -> int:
         data = args.datasets / "spider" / "database"
         if not args.no_spider_data and data.is_dir():
             selected = ["original"] + [m for m in args.mutations.split(",") if m and m != "original"]
-            print(run_mutations(data, selected, args.sample, Path(tmp), args.jobs, args.verbose) + "\n", flush=True)
+            print(run_mutations(data, selected, args.sample, Path(tmp), args.jobs, args.verbose, args.errors) + "\n", flush=True)
         if args.only_spider_data:
             return 0
         for name in SAMPLE_DATABASES:

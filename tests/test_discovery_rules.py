@@ -171,3 +171,73 @@ def test_a_link_table_is_keyed_by_its_pair_even_when_one_side_is_unique_on_a_sam
     url = sqlite_db(tmp_path, script, {"station": [(i, "s") for i in range(1, 11)], "company": [(i, "c") for i in range(1, 6)],
                                        "station_company": [(i, 1 + i % 5, i) for i in range(1, 7)]})
     assert scan(url).table("station_company").primary_key == ["station_id", "company_id"]
+
+
+def test_a_table_without_a_key_like_column_is_keyed_by_its_natural_key(tmp_path):
+    url = sqlite_db(tmp_path, """
+        CREATE TABLE department (budget REAL, dept_name TEXT, building TEXT);
+        CREATE TABLE artist (artist_name TEXT, country TEXT, gender TEXT);
+        CREATE TABLE patient (patient_id INTEGER PRIMARY KEY, born TEXT);
+        CREATE TABLE undergoes (patient INTEGER, department TEXT, date_undergoes TEXT);
+        CREATE TABLE products (product_id INTEGER, name TEXT);
+        CREATE TABLE course (course_id INTEGER, title TEXT, dept_name TEXT);
+    """, {"department": [(100.5, "Biology", "Watson"), (200.5, "Physics", "Taylor"), (300.5, "History", "Painter")],
+          "artist": [("Shrikanta", "India", "Male"), ("Prity", "Bangladesh", "Female"), ("Farida", "Bangladesh", "Female")],
+          "patient": [(1, "1970"), (2, "1980")],
+          "undergoes": [(1, "Biology", "2024-01-01"), (2, "Physics", "2024-01-02")],
+          "products": [(1, "a"), (1, "b"), (2, "c")],
+          "course": [(i, f"course {i}", ["Biology", "Physics", "History"][i % 3]) for i in range(12)]})
+    model = scan(url)
+    assert model.table("department").primary_key == ["dept_name"]  # an identifying word, not the first column
+    assert model.table("artist").primary_key == ["artist_name"]  # names the table's own thing
+    assert model.table("undergoes").primary_key == []  # names other tables: it links them
+    assert model.table("products").primary_key == []  # its own named key holds duplicates
+    assert by_label(model)["course.dept_name->department"].status == "verified"
+
+
+def test_a_role_name_ending_with_a_table_name_points_to_its_code_key(tmp_path):
+    url = sqlite_db(tmp_path, """
+        CREATE TABLE airports (airportcode TEXT PRIMARY KEY, city TEXT);
+        CREATE TABLE tv_channel (id TEXT PRIMARY KEY, series_name TEXT);
+        CREATE TABLE flights (flightno INTEGER PRIMARY KEY, sourceairport TEXT, destairport TEXT);
+        CREATE TABLE cartoon (id INTEGER PRIMARY KEY, title TEXT, channel TEXT);
+    """, {"airports": [(c, c.lower()) for c in ("AAA", "BBB", "CCC", "DDD", "EEE")],
+          "tv_channel": [(str(700 + i), f"s{i}") for i in range(6)],
+          "flights": [(i, "AAA BBB CCC DDD EEE".split()[i % 5], "AAA BBB CCC DDD EEE".split()[(i + 2) % 5]) for i in range(20)],
+          "cartoon": [(i, f"t{i}", str(700 + i % 6)) for i in range(12)]})
+    labels = by_label(scan(url))
+    assert labels["flights.sourceairport->airports"].status == "verified"
+    assert labels["flights.destairport->airports"].status == "verified"
+    assert labels["cartoon.channel->tv_channel"].status == "verified"  # the last word of the table's name
+
+
+def test_a_child_keeping_the_parents_column_prefix_matches_its_key(tmp_path):
+    url = sqlite_db(tmp_path, """
+        CREATE TABLE student (stu_num INTEGER PRIMARY KEY, stu_lname TEXT, stu_fname TEXT, stu_gpa REAL, stu_class TEXT);
+        CREATE TABLE enroll (class_code TEXT, stu_num INTEGER, enroll_grade TEXT);
+    """, {"student": [(320000 + i, f"l{i}", f"f{i}", 3.0, "Fr") for i in range(8)],
+          "enroll": [(f"c{i % 3}", 320000 + i % 8, "A") for i in range(16)]})
+    assert by_label(scan(url))["enroll.stu_num->student"].status == "verified"
+
+
+def test_camel_case_number_keys_and_a_line_table_without_declared_keys(tmp_path):
+    employees = [1002, 1056, 1076, 1088, 1102, 1143, 1165, 1166]
+    customers = [103, 112, 114, 119, 121, 124, 125, 128, 129, 131]
+    url = sqlite_db(tmp_path, """
+        CREATE TABLE employees (employeeNumber INTEGER, lastName TEXT, email TEXT, reportsTo INTEGER);
+        CREATE TABLE customers (customerNumber INTEGER, customerName TEXT, salesRepEmployeeNumber INTEGER);
+        CREATE TABLE products (productCode TEXT, productName TEXT);
+        CREATE TABLE orders (orderNumber INTEGER, orderDate TEXT, customerNumber INTEGER);
+        CREATE TABLE orderdetails (orderNumber INTEGER, productCode TEXT, quantityOrdered INTEGER, orderLineNumber INTEGER);
+    """, {"employees": [(e, f"L{e}", f"e{e}@x.com", None if i == 0 else employees[0]) for i, e in enumerate(employees)],
+          "customers": [(n, f"C{n}", employees[2 + i % 6]) for i, n in enumerate(customers)],
+          "products": [(f"S10_{1000 + i}", f"P{i}") for i in range(12)],
+          "orders": [(10100 + i, "2004-01-01", customers[i % 9]) for i in range(30)],
+          "orderdetails": [(10100 + o, f"S10_{1000 + (o + line) % 12}", 30, line) for o in range(30) for line in range(1, 1 + o % 4 + 1)]})
+    model = scan(url)
+    assert model.table("customers").primary_key == ["customerNumber"]
+    assert model.table("orderdetails").primary_key == ["orderNumber", "productCode"]  # the line table's pair
+    labels = by_label(model)
+    for label in ("customers.salesRepEmployeeNumber->employees", "employees.reportsTo->employees",
+                  "orders.customerNumber->customers", "orderdetails.orderNumber->orders", "orderdetails.productCode->products"):
+        assert labels[label].status == "verified", label

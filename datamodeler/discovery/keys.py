@@ -15,10 +15,12 @@ from itertools import combinations
 from sqlglot import exp
 
 from ..model import Column, Evidence, Table
-from ..identifiers import KEY_SUFFIXES, column_prefix, is_key_like, normalize, schema_vocabulary, strip_prefix, table_stems, tokens
-from ..profile import Budget, ExecutingSource, column_expression, is_unique, row_source, run_one_row
+from ..identifiers import KEY_SUFFIXES, column_prefix, is_key_like, normalize, schema_vocabulary, singular, strip_prefix, table_stems, tokens
+from ..profile import Budget, ExecutingSource, column_expression, is_unique, row_source, run_one_row, type_family
 
 MAX_COMPOSITE_CANDIDATES = 6
+NATURAL_KEY_FAMILIES = ("text", "int", "date", "any", "other")
+NATURAL_KEY_WORDS = frozenset({"name", "code", "ssn", "abbreviation", "abbr", "symbol", "isbn", "iso"})
 
 
 def key_name_score(table: Table, column: Column) -> int:
@@ -51,7 +53,7 @@ def _infer_key(source: ExecutingSource | None, table: Table, budget: Budget | No
         return
     links = link_columns(table, other_stems)
     found = (_composite_key(source, table, budget, links) if len(links) >= 2 else None) \
-        or _single_column_key(table) or _composite_key(source, table, budget) or _name_only_key(table)
+        or _single_column_key(table) or _composite_key(source, table, budget) or _natural_key(table, other_stems) or _name_only_key(table)
     if found:
         columns, evidence = found
         table.primary_key, table.primary_key_source = columns, "inferred"
@@ -85,6 +87,46 @@ def _single_column_key(table: Table) -> tuple[list[str], list[Evidence]] | None:
         Evidence(kind="naming", detail=f"name hint {score}/3 ({column.name})"),
     ]
     return [column.name], evidence
+
+
+def natural_key_score(table: Table, column: Column) -> int:
+    """How much a unique column without a key word reads as a natural key: 3 it names the table's own thing
+    (``artist.artist_name``, ``ref_calendar.calendar_date``, ``chip_model.model_name``), 2 an identifying word
+    (``dept_name``, ``cname``, ``ssn``), 1 the first column (where keys are conventionally declared), else 0."""
+    words = tokens(column.name)
+    table_words = {w for part in tokens(table.short_name) for w in (part, singular(part)) if len(w) >= 3}
+    if any(w in table_words or singular(w) in table_words for w in words):
+        return 3
+    if words and (words[-1] in NATURAL_KEY_WORDS or any(words[-1].endswith(w) for w in ("name", "code"))):
+        return 2
+    return 1 if table.columns and table.columns[0] is column else 0
+
+
+def _natural_key(table: Table, other_stems: set[str]) -> tuple[list[str], list[Evidence]] | None:
+    """A table with no key-like unique column (``department(dept_name, building, budget)``) is keyed by the unique,
+    non-null column that names what it holds; numbers with fractions and booleans never are keys. A table with two
+    or more columns named after other tables (``undergoes(patient, procedure, stay, date)``) links them: no
+    natural key of its own; nor has a table whose column named as its key (``products.product_id``) holds duplicates."""
+    if sum(1 for c in table.columns if _names_other_table(c, other_stems)) >= 2 or any(key_name_score(table, c) == 3 for c in table.columns):
+        return None
+    scored = [(natural_key_score(table, c), -i, c) for i, c in enumerate(table.columns)
+              if type_family(c.type) in NATURAL_KEY_FAMILIES and is_unique(c) and (c.profile.rows or 0) >= 2]
+    scored = [s for s in scored if s[0] > 0]
+    if not scored:
+        return None
+    points, _, column = max(scored, key=lambda s: (s[0], s[1]))
+    profile = column.profile
+    evidence = [
+        Evidence(kind="unique", count=profile.rows, ratio=1.0, detail="unique on a sample" if profile.sampled else "unique on all rows"),
+        Evidence(kind="naming", detail=f"natural key: no key-like unique column; {column.name} reads as one ({points}/3)"),
+    ]
+    return [column.name], evidence
+
+
+def _names_other_table(column: Column, other_stems: set[str]) -> bool:
+    words = tokens(column.name)
+    return normalize(column.name) in other_stems or singular(normalize(column.name)) in other_stems \
+        or (len(words) > 1 and "".join(words[:-1]) in other_stems)
 
 
 def _composite_key(source: ExecutingSource | None, table: Table, budget: Budget | None,

@@ -9,6 +9,7 @@ name to a key), ``qualified_table_key`` 0.5 (``original_language_id`` -> ``langu
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from dataclasses import dataclass
 
@@ -17,7 +18,7 @@ from ...identifiers import (KEY_SUFFIXES, REFERENCE_SUFFIXES, column_prefix, is_
 from ...identifiers import singular
 from ...profile import type_family, types_compatible
 
-STRENGTHS = {"table_key": 0.55, "same_name": 0.5, "qualified_table_key": 0.5, "suffix": 0.45, "table_name": 0.45, "twin_key": 0.35,
+STRENGTHS = {"table_key": 0.55, "same_name": 0.5, "qualified_table_key": 0.5, "suffix": 0.45, "table_name": 0.45, "table_last_word": 0.4, "twin_key": 0.35,
              "subtype_name": 0.35, "token": 0.2}
 BORROWED_PENALTY = 0.1
 _ATTRIBUTE_NAMES = frozenset({"year", "rank", "date", "month", "day", "age", "level", "position", "time", "number", "title", "status", "name"})
@@ -62,7 +63,7 @@ def _mark_borrowed(key: ParentKey, named_after: dict[str, list[int]]) -> ParentK
     if owns_column(key.table, key.column):
         return key
     if any(table != id(key.table) for table in named_after.get(key.name, ())):
-        return ParentKey(key.table, key.column, key.name, key.stems, borrowed=True)
+        return dataclasses.replace(key, borrowed=True)
     return key
 
 
@@ -117,7 +118,7 @@ class KeyIndex:
         self._by_schema: dict[tuple[int, str, str | None], set[int]] = {}
         for position, key in enumerate(keys):
             stems = [s for s in key.stems if not s.startswith("last:")]
-            names = set(stems) | {key.name}
+            names = set(stems) | {key.name, normalize(key.column.name)} | {stem[5:] for stem in key.stems if stem.startswith("last:")}
             if key.name in KEY_SUFFIXES:
                 names |= {stem + key.name for stem in stems}
                 names |= {stem[5:] + key.name for stem in key.stems if stem.startswith("last:")}
@@ -208,6 +209,9 @@ def match_name(column: Column, prefix: str | None, key: ParentKey, child_key: li
         return "table_key", f"{column.name} = {key.table.short_name} (singular) + {key.column.name}"
     if generic and name in {stem[5:] + key.name for stem in key.stems if stem.startswith("last:")}:
         return "suffix", f"{column.name} = last word of {key.table.short_name} + {key.column.name}"
+    if key.name != normalize(key.column.name) and normalize(column.name) == normalize(key.column.name):
+        # the parent's columns share a prefix (student.stu_num, stu_fname …) that the child keeps: enroll.stu_num
+        return "same_name", f"same name as the key {key.table.short_name}.{key.column.name} (its table's column prefix kept)"
     if not generic and name == key.name and name not in _ATTRIBUTE_NAMES:
         strategy = "table_key" if name in stem_keys else "same_name"
         return strategy, f"same name as the key {key.table.short_name}.{key.column.name}" + (" after prefix stripping" if prefix else "")
@@ -218,11 +222,19 @@ def match_name(column: Column, prefix: str | None, key: ParentKey, child_key: li
     if (name in stems and (name == singular(name) or not derived)) or (is_reference_like(column.name) and _head(column, prefix) in stems):
         return "table_name", f"{column.name} names the table {key.table.short_name}"
     last = tokens(column.name)[-1] if tokens(column.name) else ""
-    if last == singular(last) and singular(last) in stems and types_compatible(column.type, key.column.type) == "same" and type_family(key.column.type) in ("int", "number", "any"):
-        return "table_name", f"{column.name} ends with the table name {key.table.short_name}"
+    if last == singular(last) and _same_key_type(column, key):
+        if last in stems:  # home_team -> team, destairport -> airports
+            return "table_name", f"{column.name} ends with the table name {key.table.short_name}"
+        if "last:" + last in key.stems:  # cartoon.channel -> tv_channel
+            return "table_last_word", f"{column.name} ends with the last word of the table name {key.table.short_name}"
     if not is_reference_like(column.name) or not (token := _token_match(column, prefix, key)):
         return None
     return "token", f"'{token}' in {column.name} starts the table name {key.table.short_name}"
+
+
+def _same_key_type(column: Column, key: ParentKey) -> bool:
+    """Same type as an integer or code key: a role name ending with a table's name holds that table's keys."""
+    return types_compatible(column.type, key.column.type) == "same" and type_family(key.column.type) in ("int", "number", "any", "text")
 
 
 def _head(column: Column, prefix: str | None) -> str:
