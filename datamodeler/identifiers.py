@@ -224,7 +224,7 @@ def is_key_like(name: str) -> bool:
 _NOT_IDS = frozenset({"paid", "void", "valid", "invalid", "fluid", "rapid", "hybrid", "liquid", "solid", "android", "humid", "avoid",
                       "acid", "squid", "period", "said", "pyramid", "orchid", "splendid", "candid", "stupid", "vivid", "timid",
                       "prepaid", "unpaid", "overpaid", "david", "braid", "druid", "lipid", "cuboid", "asteroid", "tabloid",
-                      "steroid", "thyroid", "android", "paranoid", "humanoid", "typhoid", "placid", "lucid", "morbid", "rigid",
+                      "steroid", "thyroid", "paranoid", "humanoid", "typhoid", "placid", "lucid", "morbid", "rigid",
                       "tepid", "torrid", "insipid", "intrepid", "nonpaid", "repaid"})
 
 

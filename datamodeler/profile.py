@@ -15,7 +15,7 @@ from typing import Any, Protocol
 
 from sqlglot import exp
 
-from .model import Column, ColumnProfile, Table
+from .model import Column, ColumnProfile, Table, TypeMatch
 from .pii import classify_column
 
 TOP_VALUES_MAX_DISTINCT = 20
@@ -66,7 +66,7 @@ def type_family(type_: str) -> str:
     return "other"
 
 
-def types_compatible(a: str, b: str) -> str:
+def types_compatible(a: str, b: str) -> TypeMatch:
     """``same`` when values compare directly, ``castable`` when only as text (int vs text), else ``incompatible``."""
     fa, fb = type_family(a), type_family(b)
     numeric = {"int", "number"}
@@ -124,14 +124,14 @@ def count_distinct(ref: exp.Expression, dialect: str, small: bool = False) -> ex
 def build_profile_query(table: Table, columns: list[Column], dialect: str, sample_rows: int) -> tuple[exp.Select, bool]:
     """One SELECT computing the row count and per-column aggregates for ``columns`` of ``table``."""
     source, sampled = row_source(table, dialect, sample_rows)
-    projections: list[exp.Expression] = [exp.alias_(exp.Count(this=exp.Star()), "n")]
+    projections: list[exp.Expr] = [exp.alias_(exp.Count(this=exp.Star()), "n")]
     small = not sampled and is_small(table)
     for i, column in enumerate(columns):
         projections.extend(_column_aggregates(column, f"c{i}", dialect, small))
     return exp.select(*projections).from_(source), sampled
 
 
-def _column_aggregates(column: Column, alias: str, dialect: str = "", small: bool = False) -> list[exp.Expression]:
+def _column_aggregates(column: Column, alias: str, dialect: str = "", small: bool = False) -> list[exp.Expr]:
     ref = column_expression(column.name)
     family = type_family(column.type)
     aggregates = [exp.alias_(exp.Count(this=ref), f"{alias}_nn")]
@@ -146,7 +146,7 @@ def _column_aggregates(column: Column, alias: str, dialect: str = "", small: boo
     return aggregates
 
 
-def build_top_values_query(table: Table, columns: list[Column], dialect: str, sample_rows: int) -> exp.Expression:
+def build_top_values_query(table: Table, columns: list[Column], dialect: str, sample_rows: int) -> exp.Expr:
     """One UNION ALL statement: value counts of each low-cardinality column (at most ~20 rows per column)."""
     parts = []
     for i, column in enumerate(columns):
@@ -157,7 +157,7 @@ def build_top_values_query(table: Table, columns: list[Column], dialect: str, sa
                        exp.alias_(exp.Count(this=exp.Star()), "n"))
             .from_(source).where(exp.Not(this=exp.Is(this=ref.copy(), expression=exp.Null()))).group_by(ref.copy())
         )
-    query = parts[0]
+    query: exp.Expr = parts[0]
     for part in parts[1:]:
         query = exp.union(query, part, distinct=False)
     return query
@@ -280,7 +280,8 @@ def _profile_top_values(source: ExecutingSource, table: Table, sample_rows: int,
         counts.setdefault(int(index), []).append((int(n), str(value)))
     for index, column in enumerate(wanted):
         ranked = sorted(counts.get(index, []), key=lambda item: (-item[0], item[1]))
-        column.profile.top_values = [value for _, value in ranked[:TOP_VALUES_KEPT]]
+        if column.profile is not None:
+            column.profile.top_values = [value for _, value in ranked[:TOP_VALUES_KEPT]]
     return None
 
 

@@ -14,8 +14,18 @@ from itertools import combinations
 
 from sqlglot import exp
 
+from ..identifiers import (
+    KEY_SUFFIXES,
+    column_prefix,
+    is_key_like,
+    normalize,
+    schema_vocabulary,
+    singular,
+    strip_prefix,
+    table_stems,
+    tokens,
+)
 from ..model import Column, Evidence, Table
-from ..identifiers import KEY_SUFFIXES, column_prefix, is_key_like, normalize, schema_vocabulary, singular, strip_prefix, table_stems, tokens
 from ..profile import Budget, ExecutingSource, column_expression, is_unique, row_source, run_one_row, type_family
 
 MAX_COMPOSITE_CANDIDATES = 6
@@ -82,6 +92,7 @@ def _single_column_key(table: Table) -> tuple[list[str], list[Evidence]] | None:
         return None
     score, _, column = max(scored, key=lambda s: (s[0], s[1]))
     profile = column.profile
+    assert profile is not None  # is_unique() held, so the column was profiled
     evidence = [
         Evidence(kind="unique", count=profile.rows, ratio=1.0, detail="unique on a sample" if profile.sampled else "unique on all rows"),
         Evidence(kind="naming", detail=f"name hint {score}/3 ({column.name})"),
@@ -110,12 +121,13 @@ def _natural_key(table: Table, other_stems: set[str]) -> tuple[list[str], list[E
     if sum(1 for c in table.columns if _names_other_table(c, other_stems)) >= 2 or any(key_name_score(table, c) == 3 for c in table.columns):
         return None
     scored = [(natural_key_score(table, c), -i, c) for i, c in enumerate(table.columns)
-              if type_family(c.type) in NATURAL_KEY_FAMILIES and is_unique(c) and (c.profile.rows or 0) >= 2]
+              if type_family(c.type) in NATURAL_KEY_FAMILIES and is_unique(c) and c.profile is not None and (c.profile.rows or 0) >= 2]
     scored = [s for s in scored if s[0] > 0]
     if not scored:
         return None
     points, _, column = max(scored, key=lambda s: (s[0], s[1]))
     profile = column.profile
+    assert profile is not None  # is_unique() held, so the column was profiled
     evidence = [
         Evidence(kind="unique", count=profile.rows, ratio=1.0, detail="unique on a sample" if profile.sampled else "unique on all rows"),
         Evidence(kind="naming", detail=f"natural key: no key-like unique column; {column.name} reads as one ({points}/3)"),

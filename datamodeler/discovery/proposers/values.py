@@ -14,8 +14,8 @@ from __future__ import annotations
 
 import math
 
-from ...model import Column, DataModel, Evidence, Relationship, Table
 from ...identifiers import is_reference_like, tokens
+from ...model import Column, DataModel, Evidence, Relationship, Table
 from ...profile import type_family, types_compatible
 from .naming import ParentKey, parent_keys
 
@@ -60,28 +60,35 @@ def key_distinct(column: Column) -> int:
     return column.profile.distinct_count or 0 if column.profile else 0
 
 
-def _bounds(column: Column) -> tuple[object, object] | None:
+def _bounds(column: Column) -> tuple[str, str] | None:
+    """The profiled min and max of a fully profiled column with values, as the profile wrote them."""
     profile = column.profile
     if profile is None or profile.sampled or profile.min is None or profile.max is None or not profile.distinct_count:
         return None
-    if type_family(column.type) == "int":
-        try:
-            return int(float(profile.min)), int(float(profile.max))
-        except ValueError:
-            return None
     return profile.min, profile.max
+
+
+def _int_bounds(column: Column) -> tuple[int, int] | None:
+    bounds = _bounds(column)
+    try:
+        return (int(float(bounds[0])), int(float(bounds[1]))) if bounds is not None else None
+    except ValueError:
+        return None
 
 
 def fits(child: Column, parent: Column) -> float | None:
     """The sample probability when the parent's profile could hold every child value, else None."""
     if type_family(child.type) != type_family(parent.type) or types_compatible(child.type, parent.type) != "same":
         return None
-    c, p = _bounds(child), _bounds(parent)
-    if c is None or p is None or c[0] < p[0] or c[1] > p[1] or key_distinct(child) > key_distinct(parent):
+    if key_distinct(child) > key_distinct(parent):
         return None
     if type_family(child.type) != "int":
-        return 1.0
-    probability = sample_probability(key_distinct(child), *c, key_distinct(parent), *p)
+        c, p = _bounds(child), _bounds(parent)
+        return 1.0 if c is not None and p is not None and p[0] <= c[0] and c[1] <= p[1] else None
+    ci, pi = _int_bounds(child), _int_bounds(parent)
+    if ci is None or pi is None or ci[0] < pi[0] or ci[1] > pi[1]:
+        return None
+    probability = sample_probability(key_distinct(child), *ci, key_distinct(parent), *pi)
     return probability if probability >= MIN_SAMPLE_PROBABILITY else None
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from ...model import DataModel, Evidence, KeySource, Relationship, Table
+from ...model import DataModel, Evidence, KeySource, Relationship, Table, TypeMatch
 from ...profile import Budget, ExecutingSource, is_unique, type_family, types_compatible, uniqueness
 
 
@@ -25,14 +25,14 @@ def has_evidence(rel: Relationship, kind: str) -> bool:
 def check_types(rel: Relationship, ctx: VerifyContext) -> None:
     """``types``: same / castable (int vs text) / incompatible, over each column pair."""
     child, parent = ctx.model.table(rel.child_table), ctx.model.table(rel.parent_table)
-    verdicts = []
+    verdicts: list[TypeMatch] = []
     for c, p in zip(rel.child_columns, rel.parent_columns):
         cc, pc = child.column(c) if child else None, parent.column(p) if parent else None
         if cc is None or pc is None:
             verdicts.append("incompatible")
             continue
         verdicts.append(types_compatible(cc.type, pc.type))
-    worst = "incompatible" if "incompatible" in verdicts else "castable" if "castable" in verdicts else "same"
+    worst: TypeMatch = "incompatible" if "incompatible" in verdicts else "castable" if "castable" in verdicts else "same"
     rel.evidence.append(Evidence(kind="types", type_match=worst, detail=worst))
 
 
@@ -94,10 +94,9 @@ def check_value_range(rel: Relationship, ctx: VerifyContext) -> None:
         return
     if type_family(cc.type) not in ("int", "number") or type_family(pc.type) not in ("int", "number"):
         return
-    bounds = [_number(v) for v in (cc.profile.min, cc.profile.max, pc.profile.min, pc.profile.max)]
-    if None in bounds:
+    cmin, cmax, pmin, pmax = (_number(v) for v in (cc.profile.min, cc.profile.max, pc.profile.min, pc.profile.max))
+    if cmin is None or cmax is None or pmin is None or pmax is None:
         return
-    cmin, cmax, pmin, pmax = bounds
     if cmax < pmin or cmin > pmax:
         rel.evidence.append(Evidence(kind="value_range", ratio=0.0, detail=f"child {cmin:g}..{cmax:g} outside parent {pmin:g}..{pmax:g}"))
 

@@ -13,7 +13,7 @@ from __future__ import annotations
 from sqlglot import exp
 
 from ...model import Evidence, Relationship, Table
-from ...profile import (column_expression, count_distinct, is_small, row_source, run_one_row, table_expression, types_compatible)
+from ...profile import column_expression, count_distinct, is_small, row_source, run_one_row, table_expression, types_compatible
 from .checks import VerifyContext, has_evidence
 
 
@@ -61,7 +61,7 @@ def build_inclusion_query(rel: Relationship, child: Table, parent: Table, dialec
     return exp.select(*projections).from_(ch).join(p, on=on, join_type="left")
 
 
-def _case(condition: exp.Expression, value: exp.Expression) -> exp.Case:
+def _case(condition: exp.Expr, value: exp.Expr) -> exp.Case:
     return exp.Case(ifs=[exp.If(this=condition, true=value)])
 
 
