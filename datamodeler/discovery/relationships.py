@@ -11,7 +11,7 @@ from __future__ import annotations
 from ..model import DataModel, Relationship
 from ..profile import Budget, ExecutingSource, is_unique
 from .proposers import propose_all
-from .scoring import apply_scores, resolve_ambiguity
+from .scoring import alive_score, apply_scores, cannot_matter, child_key, resolve_ambiguity, upper_bound
 from .verifiers import VerifyContext, verify
 
 
@@ -20,13 +20,29 @@ def discover_relationships(model: DataModel, source: ExecutingSource | None = No
     """Every relationship candidate with its evidence, status, confidence, cardinality and FK health."""
     context = VerifyContext(model=model, source=source, sample_rows=sample_rows, budget=budget)
     candidates = propose_all(model)
-    for candidate in candidates:
-        verify(candidate, context)
+    verify_candidates(candidates, context)
     raw_scores = apply_scores(candidates)
     kept = resolve_ambiguity(candidates, raw_scores)
     for rel in kept:
         rel.cardinality = cardinality(model, rel)
     return sorted(kept, key=lambda r: (r.child_table, r.child_columns, r.parent_table, r.parent_columns))
+
+
+def verify_candidates(candidates: list[Relationship], context: VerifyContext) -> None:
+    """Verify every candidate, strongest first per child column set; one that cannot matter against the best alive
+    score so far gets the cheap checks only, so names many tables share do not multiply warehouse statements."""
+    groups: dict[tuple[str, tuple[str, ...]], list[Relationship]] = {}
+    for candidate in candidates:
+        groups.setdefault(child_key(candidate), []).append(candidate)
+    for group in groups.values():
+        best: float | None = None
+        for candidate in sorted(group, key=upper_bound, reverse=True):
+            if best is not None and cannot_matter(candidate, best):
+                verify(candidate, context, on_data=False)
+                continue
+            verify(candidate, context)
+            if (value := alive_score(candidate)) is not None:
+                best = value if best is None else max(best, value)
 
 
 def cardinality(model: DataModel, rel: Relationship) -> str:

@@ -47,12 +47,34 @@ def score(rel: Relationship) -> tuple[float, str | None]:
             hard_fail = "value ranges do not overlap"
         elif e.kind == "inclusion" and e.ratio is not None:
             if e.ratio >= 0.99:
-                total += 0.4 * min(1.0, 0.7 + (e.count or 0) / 10)
+                total += INCLUSION_POINTS * min(1.0, 0.7 + (e.count or 0) / 10)
             elif e.ratio >= 0.9:
                 total += 0.2
             elif e.ratio < 0.5:
                 hard_fail = f"only {e.ratio:.0%} of child values found in the parent"
     return round(max(0.0, total), 3), hard_fail
+
+
+INCLUSION_POINTS = 0.4
+VERIFIED_POINTS = max(PARENT_KEY_POINTS.values()) + max(TYPE_POINTS.values()) + INCLUSION_POINTS
+
+
+def upper_bound(rel: Relationship) -> float:
+    """The most a not-yet-verified candidate can score: its proposal evidence plus every verifier's best points."""
+    return 10.0 if rel.status == "declared" else score(rel)[0] + VERIFIED_POINTS
+
+
+def alive_score(rel: Relationship) -> float | None:
+    """The raw score of a verified candidate that resolution would keep alive, else None (see ``apply_scores``)."""
+    if rel.status == "declared":
+        return 10.0
+    value, hard_fail = score(rel)
+    return None if hard_fail or value < PLAUSIBLE_AT else value
+
+
+def cannot_matter(rel: Relationship, best: float) -> bool:
+    """A candidate that loses to an alive score ``best`` whatever the data says, and is not shown when rejected."""
+    return rel.status != "declared" and not _meaningful(rel) and upper_bound(rel) < best - AMBIGUITY_MARGIN
 
 
 def apply_scores(candidates: list[Relationship]) -> dict[str, float]:
@@ -90,11 +112,16 @@ def resolve_ambiguity(candidates: list[Relationship], raw: dict[str, float]) -> 
     """Per child column set: the best-supported parent wins; near-ties stay plausible; rejected ones are capped."""
     by_child: dict[tuple[str, tuple[str, ...]], list[Relationship]] = defaultdict(list)
     for rel in candidates:
-        by_child[(rel.child_table.lower(), tuple(c.lower() for c in rel.child_columns))].append(rel)
+        by_child[child_key(rel)].append(rel)
     kept: list[Relationship] = []
     for group in by_child.values():
         kept.extend(_resolve_group(group, raw))
     return kept
+
+
+def child_key(rel: Relationship) -> tuple[str, tuple[str, ...]]:
+    """The child column set a candidate competes for (resolution picks one parent per key)."""
+    return rel.child_table.lower(), tuple(c.lower() for c in rel.child_columns)
 
 
 def _resolve_group(group: list[Relationship], raw: dict[str, float]) -> list[Relationship]:
