@@ -109,3 +109,36 @@ def test_a_key_name_shared_by_many_tables_proposes_parents_in_the_same_schema_on
     model = DataModel(source=SourceInfo(url="x", dialect="duckdb", scanned_at="t"), tables=tables)
     parents = {r.parent_table for r in naming.propose(model) if r.child_table == "s1.audit"}
     assert parents and all(p.startswith("s1.") for p in parents)
+
+
+def _shared_key_work(tmp_path: Path, tables: int) -> tuple[int, int, int]:
+    """(keys the naming index hands to match_name, candidate pairs, inclusion statements) on the shared-key shape."""
+    sys.path.insert(0, str(ROOT / "benchmarks"))
+    from scale import build_shape_warehouse, shape_tables
+
+    from datamodeler.discovery.proposers import propose_all
+    from datamodeler.discovery.relationships import verify_candidates
+    from datamodeler.discovery.verifiers import VerifyContext
+    from datamodeler.profile import Budget
+    from datamodeler.sources import CatalogFilter, open_source
+
+    path = tmp_path / f"shared_{tables}.db"
+    build_shape_warehouse(path, shape_tables("shared_key", tables), rows=5)
+    source = open_source(f"sqlite:///{path}")
+    model = DataModel(source=SourceInfo(url="x", dialect="sqlite", scanned_at="t"), tables=source.catalog(CatalogFilter()))
+    index = naming.KeyIndex(naming.parent_keys(model))
+    met = sum(len(index.candidates(c, None, t.schema_name)) for t in model.tables for c in t.columns if not naming._is_own_key(t, c))
+    candidates = propose_all(model)
+    verify_candidates(candidates, VerifyContext(model=model, source=source, budget=Budget(600, 30)))
+    source.close()
+    statements = sum(1 for c in candidates for e in c.evidence if e.kind in ("inclusion", "inclusion_empty", "inclusion_skipped"))
+    return met, len(candidates), statements
+
+
+def test_work_grows_linearly_when_every_table_shares_the_key_name(tmp_path: Path) -> None:
+    """Every table keyed ``id`` with ``t<k//2>_id``: each column meets a bounded handful of keys (not all of them), and
+    the warehouse runs one inclusion statement per reference, though ``t100_id`` also names ``t1000``…``t1009``."""
+    small, large = _shared_key_work(tmp_path, 400), _shared_key_work(tmp_path, 1600)
+    assert large[1] > 4.4 * small[1]  # candidate pairs grow faster (table-name prefixes) ...
+    assert small[2] == 399 and large[2] == 1599  # ... but statements stay one per reference column
+    assert small[0] < 2 * 400 and large[0] < 2 * 1600  # keys met per column stay a handful (every key: 1,600 each)
