@@ -3,6 +3,13 @@
     python benchmarks/scale.py                                   # 10,000 tables, 1,000,000 queries, 100,000 shapes
     python benchmarks/scale.py --tables 1000 --queries 100000 --shapes 10000
     python benchmarks/scale.py --sweep                           # 10k / 25k / 50k shapes at fixed tables: linear?
+    python benchmarks/scale.py --shape all --sizes 1000,2000,4000  # generator shapes: seconds per stage per size
+    python benchmarks/scale.py --tables 100000 --queries 10000000  # the moonshot (1,000,000 shapes; hours here)
+
+``--shape`` builds warehouses whose naming once made discovery quadratic: ``shared_key`` (every table keyed ``id``,
+``t<k>.t<k//2>_id``, SQLite), ``chain`` (chains of 1,000 tables ``t<k>.t<k-1>_id``), ``star`` (one fact per 500
+dimensions), ``repeated`` (schemas holding the same ten table names, DuckDB); each with 5 statement shapes per
+table, 10 statements each, and prints a markdown row per size (ms per table should stay flat).
 
 The warehouse (DuckDB) is built deterministically from a seed: schemas of star-like groups, each with dimension
 tables keyed by ``<name>_id`` / ``<name>_key`` / ``<Name>Id`` / ``id`` (mixed naming, half the keys declared, no
@@ -40,8 +47,8 @@ BATCH_STATEMENTS = 2000  # CREATE TABLE statements per execute() call
 
 
 def word(n: int) -> str:
-    """A deterministic pseudo-word for ``n`` (4 syllables: 65,536 distinct words, none ending in 's')."""
-    return "".join(SYLLABLES[(n >> shift) & 15] for shift in (12, 8, 4, 0))
+    """A deterministic pseudo-word for ``n`` (4 syllables below 65,536, 5 up to 1,048,576; none ending in 's')."""
+    return "".join(SYLLABLES[(n >> shift) & 15] for shift in ((16,) if n >> 16 else ()) + (12, 8, 4, 0))
 
 
 @dataclass
@@ -61,7 +68,8 @@ class Fact:
 def design(tables: int, seed: int = 7) -> list[tuple[str, list[Dimension], list[Fact]]]:
     """(schema, dimensions, facts) per group; about ``tables`` tables in all."""
     rng = random.Random(seed)
-    words = rng.sample(range(1 << 16), k=min(1 << 16, tables * 2))
+    space = 1 << 16 if tables * 2 <= 1 << 16 else 1 << 20  # 100,000 tables need more than 65,536 names
+    words = rng.sample(range(space), k=min(space, tables * 2))
     per_group = DIMS_PER_GROUP + FACTS_PER_GROUP
     groups = []
     for g in range(max(1, tables // per_group)):
@@ -447,7 +455,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--tables", type=int, default=10_000)
     parser.add_argument("--queries", type=int, default=1_000_000)
-    parser.add_argument("--shapes", type=int, default=100_000)
+    parser.add_argument("--shapes", type=int, default=None, help="distinct statement shapes (default: queries / 10)")
     parser.add_argument("--rows-per-table", type=int, default=50)
     parser.add_argument("--workdir", type=Path, default=None, help="where the warehouse, log and model go (default: a temp dir)")
     parser.add_argument("--sweep", action="store_true", help="10k / 25k / 50k shapes (10 queries each) at fixed --tables")
@@ -471,7 +479,8 @@ def main() -> None:
         report_shapes(results)
         return
     if not args.sweep:
-        result = run_once(args.tables, args.queries, args.shapes, args.rows_per_table, workdir, rebuild=not args.reuse, reuse_log=args.reuse)
+        shapes = args.shapes if args.shapes is not None else max(1, args.queries // 10)
+        result = run_once(args.tables, args.queries, shapes, args.rows_per_table, workdir, rebuild=not args.reuse, reuse_log=args.reuse)
         report(result)
         if args.json:
             print(json.dumps(result))
