@@ -296,7 +296,7 @@ def test_databricks_history_is_grouped_by_statement_text(db):
     naive = RECENT.replace(tzinfo=None)
     db.executemany("INSERT INTO system_tables.query.history VALUES ('1234', ?, ?, 'FINISHED', ?, 5)",
                    [(f"u{n % 2}", f"SELECT * FROM main.sales.t{n % 3}", naive) for n in range(30)])
-    columns, found = run(db, databricks.shapes_query(days=30, limit=100, table="system_tables.query.history"))
+    _, found = run(db, databricks.shapes_query(days=30, limit=100, table="system_tables.query.history"))
     assert sorted((row[0], row[1], row[4]) for row in found) == [(f"SELECT * FROM main.sales.t{k}", 10, 2) for k in range(3)]
     queries = [q for row in found for q in shape_queries(row)]
     assert sum(q.count for q in queries) == 30 and {q.start_time for q in queries} == {utc(RECENT)}
