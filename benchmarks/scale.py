@@ -429,6 +429,18 @@ def run_shape(shape: str, tables: int, per_shape: int, rows: int, workdir: Path,
             "relationships": summary.relationships}
 
 
+def run_isolated(shape: str, tables: int, args: argparse.Namespace, workdir: Path) -> dict:
+    """``run_shape`` in a fresh interpreter, so no cache warmed by a smaller size flatters a larger one."""
+    import subprocess
+
+    command = [sys.executable, __file__, "--shape", shape, "--sizes", str(tables), "--one", "--workdir", str(workdir),
+               "--queries-per-shape", str(args.queries_per_shape), "--rows-per-table", str(args.rows_per_table)]
+    done = subprocess.run(command, capture_output=True, text=True, check=False)
+    if done.returncode:
+        raise SystemExit(f"{shape} at {tables} tables failed:\n{done.stderr[-2000:]}")
+    return json.loads(done.stdout.strip().splitlines()[-1])
+
+
 def report_shapes(results: list[dict]) -> None:
     """One markdown row per run: seconds per stage and milliseconds per table (flat = linear)."""
     stages = ("query log", "lineage", "profile", "relationships", "entities")
@@ -465,16 +477,20 @@ def main() -> None:
                         help="a generator shape (repeatable; 'all' for every one): per-stage time at each of --sizes")
     parser.add_argument("--sizes", default="1000,2000,4000,10000", help="table counts for --shape (comma-separated)")
     parser.add_argument("--queries-per-shape", type=int, default=10, help="statements per distinct shape for --shape")
+    parser.add_argument("--one", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
     workdir = args.workdir or Path(tempfile.mkdtemp(prefix="datamodeler-scale-"))
     workdir.mkdir(parents=True, exist_ok=True)
     print(f"workdir {workdir}, {os.cpu_count()} cores, python {sys.version.split()[0]}")
+    if args.shape and args.one:  # one size, in this process: a JSON line for the parent
+        print(json.dumps(run_shape(args.shape[0], int(args.sizes), args.queries_per_shape, args.rows_per_table, workdir)))
+        return
     if args.shape:
         shapes = SHAPES if "all" in args.shape else tuple(dict.fromkeys(args.shape))
         results = []
         for shape in shapes:
             for size in (int(s) for s in args.sizes.split(",")):
-                results.append(run_shape(shape, size, args.queries_per_shape, args.rows_per_table, workdir))
+                results.append(run_isolated(shape, size, args, workdir))
                 report_shapes(results[-1:])
         report_shapes(results)
         return
