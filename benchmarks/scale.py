@@ -3,6 +3,13 @@
     python benchmarks/scale.py                                   # 10,000 tables, 1,000,000 queries, 100,000 shapes
     python benchmarks/scale.py --tables 1000 --queries 100000 --shapes 10000
     python benchmarks/scale.py --sweep                           # 10k / 25k / 50k shapes at fixed tables: linear?
+    python benchmarks/scale.py --shape all --sizes 1000,2000,4000  # generator shapes: seconds per stage per size
+    python benchmarks/scale.py --tables 100000 --queries 10000000  # the moonshot (1,000,000 shapes; hours here)
+
+``--shape`` builds warehouses whose naming once made discovery quadratic: ``shared_key`` (every table keyed ``id``,
+``t<k>.t<k//2>_id``, SQLite), ``chain`` (chains of 1,000 tables ``t<k>.t<k-1>_id``), ``star`` (one fact per 500
+dimensions), ``repeated`` (schemas holding the same ten table names, DuckDB); each with 5 statement shapes per
+table, 10 statements each, and prints a markdown row per size (ms per table should stay flat).
 
 The warehouse (DuckDB) is built deterministically from a seed: schemas of star-like groups, each with dimension
 tables keyed by ``<name>_id`` / ``<name>_key`` / ``<Name>Id`` / ``id`` (mixed naming, half the keys declared, no
@@ -40,8 +47,8 @@ BATCH_STATEMENTS = 2000  # CREATE TABLE statements per execute() call
 
 
 def word(n: int) -> str:
-    """A deterministic pseudo-word for ``n`` (4 syllables: 65,536 distinct words, none ending in 's')."""
-    return "".join(SYLLABLES[(n >> shift) & 15] for shift in (12, 8, 4, 0))
+    """A deterministic pseudo-word for ``n`` (4 syllables below 65,536, 5 up to 1,048,576; none ending in 's')."""
+    return "".join(SYLLABLES[(n >> shift) & 15] for shift in ((16,) if n >> 16 else ()) + (12, 8, 4, 0))
 
 
 @dataclass
@@ -61,7 +68,8 @@ class Fact:
 def design(tables: int, seed: int = 7) -> list[tuple[str, list[Dimension], list[Fact]]]:
     """(schema, dimensions, facts) per group; about ``tables`` tables in all."""
     rng = random.Random(seed)
-    words = rng.sample(range(1 << 16), k=min(1 << 16, tables * 2))
+    space = 1 << 16 if tables * 2 <= 1 << 16 else 1 << 20  # 100,000 tables need more than 65,536 names
+    words = rng.sample(range(space), k=min(space, tables * 2))
     per_group = DIMS_PER_GROUP + FACTS_PER_GROUP
     groups = []
     for g in range(max(1, tables // per_group)):
@@ -177,6 +185,142 @@ def write_query_log(path: Path, groups, queries: int, shapes: int, seed: int = 1
     return time.monotonic() - started
 
 
+# --- Generator shapes (issue 14): warehouses whose naming makes naive discovery quadratic -------------------------
+
+SHAPES = ("shared_key", "chain", "star", "repeated")
+SHAPE_KINDS_PER_TABLE = 5  # distinct statement shapes per table in the log
+
+
+@dataclass
+class TableSpec:
+    """One generated table: key ``id``, reference columns ``(column, parent index)``, two plain columns."""
+
+    schema: str | None
+    name: str
+    refs: list[tuple[str, int]]
+
+    @property
+    def qualified(self) -> str:
+        return f"{self.schema}.{self.name}" if self.schema else self.name
+
+
+def shape_tables(shape: str, tables: int) -> list[TableSpec]:
+    """The tables of a generator shape (see ``SHAPES``); every table has the key ``id``."""
+    if shape == "shared_key":  # t<k>.t<k//2>_id -> t<k//2>.id: one key name shared by every table, a binary tree
+        return [TableSpec(None, f"t{k}", [(f"t{k // 2}_id", k // 2)] if k else []) for k in range(tables)]
+    if shape == "chain":  # t<k>.parent_id -> t<k-1>.id: chains of 1,000 tables, all their references named alike
+        return [TableSpec(None, f"t{k}", [(f"t{k - 1}_id", k - 1)] if k % 1000 else []) for k in range(tables)]
+    if shape == "star":  # one fact per 501 tables, referencing its 500 dimensions
+        return _star_tables(tables)
+    if shape == "repeated":  # schemas s0000.. holding the same ten table names (an app database per tenant)
+        return _repeated_tables(tables)
+    raise ValueError(f"unknown shape {shape!r}; choose one of {', '.join(SHAPES)}")
+
+
+def _star_tables(tables: int) -> list[TableSpec]:
+    specs: list[TableSpec] = []
+    for star in range(max(1, tables // 501)):
+        first = len(specs)
+        specs.extend(TableSpec(None, f"dim_{word(star * 512 + d)}", []) for d in range(500))
+        refs = [(f"{specs[first + d].name[4:]}_id", first + d) for d in range(500)]
+        specs.append(TableSpec(None, f"fact_{word(star * 512 + 511)}", refs))
+    return specs
+
+
+REPEATED = (("customers", ()), ("products", ("category",)), ("categories", ()), ("orders", ("customer",)),
+            ("order_items", ("order", "product")), ("suppliers", ()), ("shipments", ("order", "supplier")),
+            ("invoices", ("order", "customer")), ("payments", ("invoice",)), ("employees", ()))
+
+
+def _repeated_tables(tables: int) -> list[TableSpec]:
+    specs: list[TableSpec] = []
+    plural = {"category": "categories"}
+    for s in range(max(1, tables // len(REPEATED))):
+        first = len(specs)
+        position = {name: first + i for i, (name, _) in enumerate(REPEATED)}
+        for name, parents in REPEATED:
+            refs = [(f"{p}_id", position[plural.get(p, p + "s")]) for p in parents]
+            specs.append(TableSpec(f"s{s:04d}", name, refs))
+    return specs
+
+
+def build_shape_warehouse(path: Path, specs: list[TableSpec], rows: int) -> float:
+    """SQLite (one schema) or DuckDB (``repeated``: many schemas); each table ``rows`` rows, references valid."""
+    started = time.monotonic()
+    path.unlink(missing_ok=True)
+    if any(spec.schema for spec in specs):
+        import duckdb
+
+        conn = duckdb.connect(str(path))
+        statements = [f"CREATE SCHEMA IF NOT EXISTS {s}" for s in sorted({spec.schema for spec in specs})]
+        statements += [_create_as_select(spec, rows, "range") for spec in specs]
+        conn.execute("BEGIN")
+        for start in range(0, len(statements), BATCH_STATEMENTS):
+            conn.execute(";\n".join(statements[start:start + BATCH_STATEMENTS]))
+        conn.execute("COMMIT")
+        conn.close()
+        return time.monotonic() - started
+    import sqlite3
+
+    conn = sqlite3.connect(str(path))
+    conn.execute("CREATE TABLE _range (i INTEGER PRIMARY KEY)")
+    conn.executemany("INSERT INTO _range VALUES (?)", [(i,) for i in range(1, rows + 1)])
+    for spec in specs:
+        columns = ", ".join(["id INTEGER PRIMARY KEY"] + [f'"{c}" INTEGER' for c, _ in spec.refs] + ["name TEXT", "amount REAL"])
+        conn.execute(f'CREATE TABLE "{spec.name}" ({columns})')
+        conn.execute(f'INSERT INTO "{spec.name}" {_select_rows(spec, rows, "_range")}')
+    conn.execute("DROP TABLE _range")
+    conn.commit()
+    conn.close()
+    return time.monotonic() - started
+
+
+def _select_rows(spec: TableSpec, rows: int, range_table: str) -> str:
+    refs = "".join(f", 1 + (i * {7 + n}) % {rows}" for n in range(len(spec.refs)))
+    return f"SELECT i{refs}, 'name ' || i, i * 1.5 FROM {range_table}"
+
+
+def _create_as_select(spec: TableSpec, rows: int, _: str) -> str:
+    refs = "".join(f', CAST(1 + (i * {7 + n}) % {rows} AS INTEGER) AS "{c}"' for n, (c, _) in enumerate(spec.refs))
+    return (f'CREATE TABLE {spec.schema}."{spec.name}" AS SELECT CAST(i AS INTEGER) AS id{refs}, '
+            f"'name ' || i AS name, i * 1.5 AS amount FROM range(1, {rows + 1}) t(i)")
+
+
+def shape_statement(specs: list[TableSpec], index: int, literal: int) -> str:
+    """Statement shape ``index`` (``SHAPE_KINDS_PER_TABLE`` per table) with its literal filled in."""
+    table, kind = divmod(index, SHAPE_KINDS_PER_TABLE)
+    spec = specs[table % len(specs)]
+    child = spec.qualified
+    if spec.refs and kind in (0, 2, 4):
+        column, parent_index = spec.refs[(kind // 2) % len(spec.refs)]
+        parent = specs[parent_index].qualified
+        join = f'{child} c JOIN {parent} p ON c."{column}" = p.id'
+        if kind == 0:
+            return f"SELECT c.name, p.name FROM {join} WHERE c.id = {literal}"
+        if kind == 2:
+            return f"SELECT p.name, SUM(c.amount) AS total FROM {join} GROUP BY p.name HAVING SUM(c.amount) > {literal}"
+        return f"SELECT c.id, p.amount FROM {join} WHERE p.amount > {literal} ORDER BY c.id LIMIT 10"
+    if kind in (0, 1):
+        return f"SELECT COUNT(*) FROM {child} WHERE amount > {literal}"
+    if kind in (2, 3):
+        return f"SELECT name, amount FROM {child} WHERE name = 'name {literal}'"
+    return f"SELECT MAX(amount) FROM {child} WHERE id < {literal}"
+
+
+def write_shape_log(path: Path, specs: list[TableSpec], queries: int, seed: int = 11) -> float:
+    """``queries`` statements streamed to disk, cycling through every table's shapes (each shape ~equally often)."""
+    started = time.monotonic()
+    shapes = len(specs) * SHAPE_KINDS_PER_TABLE
+    rng = random.Random(seed)
+    with open(path, "w", encoding="utf-8") as out:
+        for n in range(queries):
+            sql = shape_statement(specs, n % shapes, rng.randint(1, 10_000))
+            row = {"query_text": sql, "user_name": f"analyst{n % 40}@example.com",
+                   "start_time": f"2024-03-{1 + n // 86400 % 28:02d}T{n // 3600 % 24:02d}:{n // 60 % 60:02d}:{n % 60:02d}Z"}
+            out.write(json.dumps(row) + "\n")
+    return time.monotonic() - started
+
+
 class TreeMemory:
     """Samples the resident memory of this process and all its descendants (worker pools included) twice a second."""
 
@@ -266,6 +410,48 @@ def run_once(tables: int, queries: int, shapes: int, rows: int, workdir: Path, r
     }
 
 
+def run_shape(shape: str, tables: int, per_shape: int, rows: int, workdir: Path, queries: int | None = None) -> dict:
+    """Build a generator shape's warehouse and log, scan it (no LLM), return the per-stage seconds and memory."""
+    specs = shape_tables(shape, tables)
+    suffix = ".duckdb" if any(s.schema for s in specs) else ".db"
+    db, log, out = workdir / f"{shape}_{tables}{suffix}", workdir / f"{shape}_{tables}.jsonl", workdir / f"{shape}_{tables}.json"
+    built = build_shape_warehouse(db, specs, rows)
+    total = queries if queries is not None else len(specs) * SHAPE_KINDS_PER_TABLE * per_shape
+    written = write_shape_log(log, specs, total)
+    out.unlink(missing_ok=True)
+    url = f"duckdb:///{db}" if suffix == ".duckdb" else f"sqlite:///{db}"
+    started = time.monotonic()
+    with TreeMemory() as memory:
+        _, summary = run_scan(ScanOptions(url=url, query_logs=[log], out=out, use_llm=False))
+    return {"shape": shape, "tables": summary.tables, "queries": summary.queries.get("total"),
+            "shapes": summary.queries.get("distinct"), "build_s": round(built, 1), "log_s": round(written, 1),
+            "timings": summary.timings, "wall_s": round(time.monotonic() - started, 1), "peak_tree_mib": round(memory.peak),
+            "relationships": summary.relationships}
+
+
+def run_isolated(shape: str, tables: int, args: argparse.Namespace, workdir: Path) -> dict:
+    """``run_shape`` in a fresh interpreter, so no cache warmed by a smaller size flatters a larger one."""
+    import subprocess
+
+    command = [sys.executable, __file__, "--shape", shape, "--sizes", str(tables), "--one", "--workdir", str(workdir),
+               "--queries-per-shape", str(args.queries_per_shape), "--rows-per-table", str(args.rows_per_table)]
+    done = subprocess.run(command, capture_output=True, text=True, check=False)
+    if done.returncode:
+        raise SystemExit(f"{shape} at {tables} tables failed:\n{done.stderr[-2000:]}")
+    return json.loads(done.stdout.strip().splitlines()[-1])
+
+
+def report_shapes(results: list[dict]) -> None:
+    """One markdown row per run: seconds per stage and milliseconds per table (flat = linear)."""
+    stages = ("query log", "lineage", "profile", "relationships", "entities")
+    print("\n| shape | tables | shapes | " + " | ".join(f"{s} s" for s in stages) + " | total s | ms/table | peak MiB |")
+    print("| --- | ---: | ---: | " + " | ".join("---:" for _ in stages) + " | ---: | ---: | ---: |")
+    for r in results:
+        seconds = " | ".join(f"{r['timings'].get(s, 0):.1f}" for s in stages)
+        print(f"| {r['shape']} | {r['tables']:,} | {r['shapes']:,} | {seconds} | {r['wall_s']:.1f} "
+              f"| {1000 * r['wall_s'] / max(1, r['tables']):.1f} | {r['peak_tree_mib']} |", flush=True)
+
+
 def report(result: dict) -> None:
     print(f"tables {result['tables']}, queries {result['queries']:,}, distinct shapes {result['shapes']:,} (parsed {result['parsed']:,})")
     print(f"warehouse built in {result['build_s']}s, log written in {result['log_s']}s ({result['log_mib']} MiB)")
@@ -281,18 +467,36 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--tables", type=int, default=10_000)
     parser.add_argument("--queries", type=int, default=1_000_000)
-    parser.add_argument("--shapes", type=int, default=100_000)
+    parser.add_argument("--shapes", type=int, default=None, help="distinct statement shapes (default: queries / 10)")
     parser.add_argument("--rows-per-table", type=int, default=50)
     parser.add_argument("--workdir", type=Path, default=None, help="where the warehouse, log and model go (default: a temp dir)")
     parser.add_argument("--sweep", action="store_true", help="10k / 25k / 50k shapes (10 queries each) at fixed --tables")
     parser.add_argument("--json", action="store_true", help="print the results as JSON too")
     parser.add_argument("--reuse", action="store_true", help="keep the warehouse and log already in --workdir")
+    parser.add_argument("--shape", action="append", choices=SHAPES + ("all",),
+                        help="a generator shape (repeatable; 'all' for every one): per-stage time at each of --sizes")
+    parser.add_argument("--sizes", default="1000,2000,4000,10000", help="table counts for --shape (comma-separated)")
+    parser.add_argument("--queries-per-shape", type=int, default=10, help="statements per distinct shape for --shape")
+    parser.add_argument("--one", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
     workdir = args.workdir or Path(tempfile.mkdtemp(prefix="datamodeler-scale-"))
     workdir.mkdir(parents=True, exist_ok=True)
     print(f"workdir {workdir}, {os.cpu_count()} cores, python {sys.version.split()[0]}")
+    if args.shape and args.one:  # one size, in this process: a JSON line for the parent
+        print(json.dumps(run_shape(args.shape[0], int(args.sizes), args.queries_per_shape, args.rows_per_table, workdir)))
+        return
+    if args.shape:
+        shapes = SHAPES if "all" in args.shape else tuple(dict.fromkeys(args.shape))
+        results = []
+        for shape in shapes:
+            for size in (int(s) for s in args.sizes.split(",")):
+                results.append(run_isolated(shape, size, args, workdir))
+                report_shapes(results[-1:])
+        report_shapes(results)
+        return
     if not args.sweep:
-        result = run_once(args.tables, args.queries, args.shapes, args.rows_per_table, workdir, rebuild=not args.reuse, reuse_log=args.reuse)
+        shapes = args.shapes if args.shapes is not None else max(1, args.queries // 10)
+        result = run_once(args.tables, args.queries, shapes, args.rows_per_table, workdir, rebuild=not args.reuse, reuse_log=args.reuse)
         report(result)
         if args.json:
             print(json.dumps(result))

@@ -22,7 +22,7 @@ from datamodeler.sources import SOURCES, open_source
 from datamodeler.sources import bigquery, databricks, snowflake
 from datamodeler.sources.bigquery import BigQuerySource
 from datamodeler.sources.databricks import DatabricksSource
-from datamodeler.sources.history import layout_columns, rows_to_queries
+from datamodeler.sources.history import SHAPE_COLUMNS, layout_columns, rows_to_queries, shape_queries
 from datamodeler.sources.snowflake import SnowflakeSource
 
 NOW = datetime.now(timezone.utc).replace(microsecond=0)
@@ -215,3 +215,126 @@ def test_unreadable_history_view_is_a_warning_not_a_crash(tmp_path):
     assert list(warehouse_history(ctx)) == []
     assert len(ctx.warnings) == 1 and ctx.warnings[0].startswith("query history not read: cannot read the snowflake")
     engine.dispose()
+
+
+# -- shapes, not statements: the warehouse groups its history before anything is fetched -----------
+
+def _stand_in_engine(path):
+    import sqlalchemy as sa
+
+    return sa.create_engine(f"duckdb:///{path}")
+
+
+def _collect(queries):
+    from datamodeler.lineage.shapes import ShapeCollector
+
+    collector = ShapeCollector("duckdb")
+    for query in queries:
+        collector.add(query)
+    return collector
+
+
+def test_snowflake_history_arrives_as_one_row_per_parameterized_hash(tmp_path):
+    """300 statements of 3 shapes (literals vary, Snowflake's hash does not): 3 rows fetched, counts and users kept."""
+    path = tmp_path / "snowflake.duckdb"  # the file's catalog is "snowflake", as in the real view name
+    conn = duckdb.connect(str(path))
+    conn.execute("SET TimeZone = 'UTC'")
+    conn.execute("CREATE SCHEMA account_usage")
+    conn.execute("""CREATE TABLE account_usage.query_history (query_text VARCHAR, query_hash VARCHAR,
+        query_parameterized_hash VARCHAR, user_name VARCHAR, database_name VARCHAR, execution_status VARCHAR,
+        start_time TIMESTAMPTZ, end_time TIMESTAMPTZ, total_elapsed_time BIGINT)""")
+    templates = ("SELECT * FROM sales.orders WHERE id = {n}", "SELECT name FROM sales.customers WHERE region = 'r{n}'",
+                 "SELECT COUNT(*) FROM sales.orders o JOIN sales.customers c ON c.id = o.customer_id WHERE o.total > {n}")
+    rows = [(t.format(n=n), f"h{n}", f"p{k}", ("ANA", "BOB", "CY")[n % 3], "SHOP", "SUCCESS",
+             RECENT - timedelta(minutes=n), RECENT - timedelta(minutes=n), 10) for k, t in enumerate(templates) for n in range(100)]
+    rows.append(("SELECT * FROM sales.orders WHERE id = 1", "hx", "p0", "ANA", "SHOP", "FAIL", RECENT, RECENT, 1))
+    conn.executemany("INSERT INTO account_usage.query_history VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)", rows)
+    conn.close()
+    source = SnowflakeSource("snowflake://ana@acme/SHOP", engine=_stand_in_engine(path))
+    source.dialect = "duckdb"  # the same builder, rendered for the stand-in engine
+
+    conn = duckdb.connect(str(path), read_only=True)
+    fetched = conn.execute(source.history_sql()).fetchall()  # what the source fetches, counted
+    conn.close()
+    collector = _collect(source.queries())
+    source.engine.dispose()
+
+    assert len(fetched) == 3 and sorted(r[1] for r in fetched) == [100, 100, 100]
+    assert collector.total == 300 and len(collector.shapes) == 3
+    for shape in collector.shapes.values():
+        assert shape.count == 100 and len(shape.users) >= 2
+        assert (shape.first_seen, shape.last_seen) == (utc(RECENT - timedelta(minutes=99)), utc(RECENT))
+
+
+def test_bigquery_jobs_are_grouped_by_normalized_literals(db):
+    db.execute("ATTACH ':memory:' AS \"region-us\"")
+    db.execute("CREATE SCHEMA \"region-us\".jobs_schema")
+    db.execute("""CREATE TABLE "region-us".jobs_schema.jobs (project_id VARCHAR, user_email VARCHAR, job_type VARCHAR,
+        statement_type VARCHAR, state VARCHAR, query VARCHAR, creation_time TIMESTAMPTZ, start_time TIMESTAMPTZ,
+        end_time TIMESTAMPTZ, error_result STRUCT(reason VARCHAR), query_info STRUCT(query_hashes STRUCT(normalized_literals VARCHAR)))""")
+    rows = [("shop-prod", f"u{n % 4}@example.com", "QUERY", "SELECT", "DONE", f"SELECT * FROM sales.orders WHERE id = {n}",
+             RECENT, RECENT, RECENT + timedelta(milliseconds=n), None, {"query_hashes": {"normalized_literals": "n1"}}) for n in range(50)]
+    rows += [("shop-prod", "etl@example.com", "QUERY", "SELECT", "DONE", "SELECT 1", RECENT, RECENT, RECENT, None, None)] * 5
+    db.executemany('INSERT INTO "region-us".jobs_schema.jobs VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)', rows)
+
+    stand_in = exp.table_("jobs", db="jobs_schema", catalog=exp.to_identifier("region-us"))
+    columns, found = run(db, bigquery.shapes_query(days=30, limit=100, table=stand_in))
+
+    assert columns == list(SHAPE_COLUMNS)
+    by_text = {row[0]: row for row in found}
+    assert len(found) == 2  # the hashed shape and the text with no hash, grouped by its text
+    hashed = by_text["SELECT * FROM sales.orders WHERE id = 0"]
+    assert (hashed[1], hashed[4], round(hashed[7], 1)) == (50, 4, 24.5)
+    assert by_text["SELECT 1"][1] == 5
+
+
+def test_databricks_history_is_grouped_by_statement_text(db):
+    db.execute("ATTACH ':memory:' AS system_tables")
+    db.execute("CREATE SCHEMA system_tables.query")
+    db.execute("""CREATE TABLE system_tables.query.history (workspace_id VARCHAR, executed_by VARCHAR, statement_text VARCHAR,
+        execution_status VARCHAR, start_time TIMESTAMP, total_duration_ms BIGINT)""")
+    naive = RECENT.replace(tzinfo=None)
+    db.executemany("INSERT INTO system_tables.query.history VALUES ('1234', ?, ?, 'FINISHED', ?, 5)",
+                   [(f"u{n % 2}", f"SELECT * FROM main.sales.t{n % 3}", naive) for n in range(30)])
+    _, found = run(db, databricks.shapes_query(days=30, limit=100, table="system_tables.query.history"))
+    assert sorted((row[0], row[1], row[4]) for row in found) == [(f"SELECT * FROM main.sales.t{k}", 10, 2) for k in range(3)]
+    queries = [q for row in found for q in shape_queries(row)]
+    assert sum(q.count for q in queries) == 30 and {q.start_time for q in queries} == {utc(RECENT)}
+
+
+@pytest.mark.parametrize(("module", "dialect", "key"), [
+    (snowflake, "snowflake", "query_parameterized_hash"),
+    (bigquery, "bigquery", "normalized_literals"),
+    (databricks, "databricks", "statement_text"),
+])
+def test_shape_sql_parses_back_in_its_own_dialect_and_groups_in_the_warehouse(module, dialect, key):
+    rendered = module.shapes_query(days=7, limit=5000).sql(dialect=dialect)
+    reparsed = sqlglot.parse_one(rendered, read=dialect)
+    assert isinstance(reparsed, exp.Select) and reparsed.named_selects == list(SHAPE_COLUMNS)
+    assert key in reparsed.args["group"].sql(dialect=dialect)
+    assert reparsed.args["limit"].expression.name == "5000"
+
+
+def test_postgres_statements_are_grouped_by_queryid_across_roles(pg_database):
+    """pg_stat_statements keeps a row per (role, statement); the scan fetches one per normalised statement."""
+    import sqlalchemy as sa
+
+    from datamodeler.sources.postgresql import statements_query
+
+    role = f"reader_{pg_database.url.rsplit('_', 1)[-1]}"
+    pg_database.run(f"CREATE EXTENSION IF NOT EXISTS pg_stat_statements; CREATE TABLE items (id int, label text); "
+                    f"CREATE ROLE {role} LOGIN; GRANT SELECT ON items TO {role}")
+    pg_database.run(";".join(f"SELECT label FROM items WHERE id = {n}" for n in range(4)))
+    reader = sa.create_engine(pg_database.url.replace("://postgres@", f"://{role}@"))
+    with reader.connect() as conn:
+        for n in range(3):
+            conn.exec_driver_sql(f"SELECT label FROM items WHERE id = {n}")
+    reader.dispose()
+    with pg_database.engine.connect() as conn:
+        per_role = conn.exec_driver_sql("SELECT COUNT(*) FROM pg_stat_statements WHERE strpos(query, 'FROM items WHERE') > 0").scalar()
+        fetched = [r for r in conn.exec_driver_sql(statements_query().sql(dialect="postgres")) if "FROM items WHERE" in r[0]]
+
+    assert per_role == 2 and len(fetched) == 1
+    assert (fetched[0][1], fetched[0][4]) == (7, 2)
+    history = [q for q in open_source(pg_database.url).queries() if "FROM items WHERE" in q.text]
+    assert sum(q.count for q in history) == 7 and {q.user for q in history} == {"postgres", role}

@@ -19,10 +19,10 @@ SPIDER = ROOT.parent / "shared" / "datasets" / "spider" / "tables.json"
 
 
 def _brute_force_naming(model: DataModel) -> list[tuple]:
-    """The naming proposer as it was: every column against every key."""
+    """The naming proposer with no index: every column against every key (same rules as ``naming.propose``)."""
     keys = naming.parent_keys(model)
     built = {e.target.lower().rpartition(".")[0] if e.kind != "table" else e.target.lower() for e in model.lineage}
-    found = []
+    found = naming.propose_subtype_names(model, keys)
     for table in model.tables:
         if table.kind != "table":
             continue
@@ -35,7 +35,7 @@ def _brute_force_naming(model: DataModel) -> list[tuple]:
                     continue
                 match = naming.match_name(column, prefix, key, table.primary_key, derived)
                 if match and naming._twin_keys(table, column, key, match[0]):
-                    continue
+                    match = "twin_key", "twin keys"
                 if match and naming.types_compatible(column.type, key.column.type) != "incompatible":
                     found.append(naming._candidate(table, column, key, *match))
     return [(r.id, r.evidence[0].strategy, r.evidence[0].strength) for r in found]
@@ -137,8 +137,9 @@ def _shared_key_work(tmp_path: Path, tables: int) -> tuple[int, int, int]:
 
 def test_work_grows_linearly_when_every_table_shares_the_key_name(tmp_path: Path) -> None:
     """Every table keyed ``id`` with ``t<k//2>_id``: each column meets a bounded handful of keys (not all of them), and
-    the warehouse runs one inclusion statement per reference, though ``t100_id`` also names ``t1000``…``t1009``."""
+    the warehouse runs a bounded few inclusion statements per reference, though ``t100_id`` also names ``t1000``…``t1009``."""
     small, large = _shared_key_work(tmp_path, 400), _shared_key_work(tmp_path, 1600)
     assert large[1] > 4.4 * small[1]  # candidate pairs grow faster (table-name prefixes) ...
-    assert small[2] == 399 and large[2] == 1599  # ... but statements stay one per reference column
+    # ... but statements stay a bounded few per reference column (the strongest few of each are always measured)
+    assert 399 <= small[2] <= 3 * 399 and 1599 <= large[2] <= 3 * 1599
     assert small[0] < 2 * 400 and large[0] < 2 * 1600  # keys met per column stay a handful (every key: 1,600 each)

@@ -31,8 +31,8 @@ from dataclasses import dataclass, field
 import sqlglot
 from sqlglot import exp
 
-from ..model import ASSERTED_STATUSES, DataModel, Entity, ManyToMany, Relationship, Table
 from ..identifiers import PERSON_TABLE_WORDS, entity_name, singular, table_stem, tokens
+from ..model import ASSERTED_STATUSES, DataModel, Entity, ManyToMany, Relationship, Table
 from ..pii import classify_column
 from ..profile import type_family
 from .families import logical_tables
@@ -390,9 +390,9 @@ class _Grouping:
             schema = self.by_name[name].schema_name
             if placement.multi and schema:
                 by_schema[schema].append(name)
+        heads = Counter(self.by_name[n].schema_name for n, placement in self.placements.items() if placement.parent is None)
         for schema, facts in by_schema.items():
-            tables = [n for n in self.placements if self.by_name[n].schema_name == schema and self.placements[n].parent is None]
-            if len(facts) >= 2 and len(facts) * 2 >= len(tables):
+            if len(facts) >= 2 and len(facts) * 2 >= heads[schema]:  # counted once, not once per schema
                 for fact in facts:
                     self.cluster[fact] = f"schema:{schema}"
 

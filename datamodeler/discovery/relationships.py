@@ -15,7 +15,7 @@ from ..profile import Budget, ExecutingSource, is_unique
 from .families import logical_tables, mark_partitions
 from .proposers import propose_all
 from .proposers.values import propose_unexplained
-from .scoring import apply_scores, resolve_ambiguity
+from .scoring import alive_score, apply_scores, cannot_matter, child_key, resolve_ambiguity, upper_bound
 from .subtypes import mark_subtypes, prefer_most_specific
 from .verifiers import VerifyContext, verify
 
@@ -43,8 +43,7 @@ def schema_names(tables: list[Table]) -> list[str]:
 
 
 def _verify_and_resolve(candidates: list[Relationship], context: VerifyContext) -> list[Relationship]:
-    for candidate in candidates:
-        verify(candidate, context)
+    verify_candidates(candidates, context)
     raw = apply_scores(candidates)
     prefer_most_specific(context.model, candidates, raw)
     return resolve_ambiguity(candidates, raw)
@@ -57,6 +56,27 @@ def _unexplained_candidates(model: DataModel, kept: list[Relationship]) -> list[
     reverse = {(r.parent_table.lower(), r.parent_columns[0].lower(), r.child_table.lower()) for r in alive if len(r.parent_columns) == 1}
     return [c for c in propose_unexplained(model, explained)
             if (c.child_table.lower(), c.child_columns[0].lower(), c.parent_table.lower()) not in reverse]
+
+
+ALWAYS_CHECKED_ON_DATA = 3  # per child column set: a subtype and its supertypes all need their inclusion measured
+
+
+def verify_candidates(candidates: list[Relationship], context: VerifyContext) -> None:
+    """Verify every candidate, strongest first per child column set; past the first ``ALWAYS_CHECKED_ON_DATA``, one
+    that cannot matter against the best alive score so far gets the cheap checks only, so names many tables share
+    do not multiply warehouse statements (at most a constant few per reference column)."""
+    groups: dict[tuple[str, tuple[str, ...]], list[Relationship]] = {}
+    for candidate in candidates:
+        groups.setdefault(child_key(candidate), []).append(candidate)
+    for group in groups.values():
+        best: float | None = None
+        for rank, candidate in enumerate(sorted(group, key=upper_bound, reverse=True)):
+            if rank >= ALWAYS_CHECKED_ON_DATA and best is not None and cannot_matter(candidate, best):
+                verify(candidate, context, on_data=False)
+                continue
+            verify(candidate, context)
+            if (value := alive_score(candidate)) is not None:
+                best = value if best is None else max(best, value)
 
 
 def cardinality(model: DataModel, rel: Relationship) -> str:

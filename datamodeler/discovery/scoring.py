@@ -18,14 +18,15 @@ from __future__ import annotations
 import math
 from collections import defaultdict
 
-from ..model import Evidence, Relationship
 from ..identifiers import table_stem
+from ..model import Evidence, Relationship
 from .health import PLAUSIBLE_AT, VERIFIED_AT, calibrated, confidence_factor, hard_failure, inclusion_ratio, may_be_verified
 
 AMBIGUITY_MARGIN = 0.04
 PARENT_KEY_POINTS = {"declared_primary_key": 0.15, "declared_unique": 0.15, "inferred_unique_on_data": 0.1,
                      "inferred_from_names": 0.05, "unique_on_data": 0.05}
 TYPE_POINTS = {"same": 0.1, "castable": 0.05}
+INCLUSION_POINTS = 0.4  # all of the child values found (the most inclusion can add)
 REJECTED_KEPT_PER_CHILD = 2
 
 
@@ -53,7 +54,7 @@ def inclusion_points(rel: Relationship) -> float:
         return 0.0
     if ratio >= 0.99:
         seen = next((e.count or 0 for e in reversed(rel.evidence) if e.kind == "inclusion" and e.ratio is not None), 0)
-        return 0.4 * min(1.0, 0.7 + seen / 10)
+        return INCLUSION_POINTS * min(1.0, 0.7 + seen / 10)
     return 0.3 if ratio >= 0.95 else 0.2 if ratio >= 0.9 else 0.0
 
 
@@ -74,6 +75,27 @@ def confidence_of(rel: Relationship, value: float, status: str) -> float:
     if status != "verified":
         confidence = min(confidence, VERIFIED_AT - 0.01)
     return round(confidence, 3)
+
+
+VERIFIED_POINTS = max(PARENT_KEY_POINTS.values()) + max(TYPE_POINTS.values()) + INCLUSION_POINTS
+
+
+def upper_bound(rel: Relationship) -> float:
+    """The most a not-yet-verified candidate can score: its proposal evidence plus every verifier's best points."""
+    return 10.0 if rel.status == "declared" else score(rel)[0] + VERIFIED_POINTS
+
+
+def alive_score(rel: Relationship) -> float | None:
+    """The raw score of a verified candidate that resolution would keep alive, else None (see ``apply_scores``)."""
+    if rel.status == "declared":
+        return 10.0
+    value, hard_fail = score(rel)
+    return None if hard_fail or value < PLAUSIBLE_AT else value
+
+
+def cannot_matter(rel: Relationship, best: float) -> bool:
+    """A candidate that loses to an alive score ``best`` whatever the data says, and is not shown when rejected."""
+    return rel.status != "declared" and not _meaningful(rel) and upper_bound(rel) < best - AMBIGUITY_MARGIN
 
 
 def apply_scores(candidates: list[Relationship]) -> dict[str, float]:
@@ -104,11 +126,16 @@ def resolve_ambiguity(candidates: list[Relationship], raw: dict[str, float]) -> 
     """Per child column set: the best-supported parent wins; near-ties stay plausible; rejected ones are capped."""
     by_child: dict[tuple[str, tuple[str, ...]], list[Relationship]] = defaultdict(list)
     for rel in candidates:
-        by_child[(rel.child_table.lower(), tuple(c.lower() for c in rel.child_columns))].append(rel)
+        by_child[child_key(rel)].append(rel)
     kept: list[Relationship] = []
     for group in by_child.values():
         kept.extend(_resolve_group(group, raw))
     return kept
+
+
+def child_key(rel: Relationship) -> tuple[str, tuple[str, ...]]:
+    """The child column set a candidate competes for (resolution picks one parent per key)."""
+    return rel.child_table.lower(), tuple(c.lower() for c in rel.child_columns)
 
 
 def _resolve_group(group: list[Relationship], raw: dict[str, float]) -> list[Relationship]:

@@ -9,7 +9,7 @@ from sqlalchemy.engine import Engine, make_url
 from sqlglot import exp
 
 from ..querylog.bigquery import LAYOUT
-from .history import HistorySource, equals, history_select
+from .history import HistorySource, equals, history_select, shapes_select
 
 DEFAULT_LOCATION = "us"
 
@@ -25,14 +25,25 @@ def history_query(days: int, limit: int, table: exp.Table | str | None = None) -
     The window is on ``creation_time``, the view's partitioning column, so only those days are scanned;
     script parents are left out (their child jobs hold the individual statements).
     """
-    conditions = [
+    return history_select(LAYOUT, table if table is not None else jobs_table(), time_column="creation_time",
+                          days=days, limit=limit, conditions=_finished_queries())
+
+
+def shapes_query(days: int, limit: int, table: exp.Table | str | None = None) -> exp.Select:
+    """The same jobs grouped by ``query_info.query_hashes.normalized_literals`` (the text where it is null)."""
+    normalized = exp.column("normalized_literals", table="query_hashes", db="query_info")
+    key = exp.func("COALESCE", normalized, exp.column("query"))
+    return shapes_select(LAYOUT, table if table is not None else jobs_table(), time_column="creation_time",
+                         days=days, limit=limit, shape_key=key, conditions=_finished_queries())
+
+
+def _finished_queries() -> list[exp.Expression]:
+    return [
         equals("job_type", "QUERY"),
         equals("state", "DONE"),
         exp.column("error_result").is_(exp.null()),
         exp.func("COALESCE", exp.column("statement_type"), exp.Literal.string("")).neq(exp.Literal.string("SCRIPT")),
     ]
-    return history_select(LAYOUT, table if table is not None else jobs_table(), time_column="creation_time",
-                          days=days, limit=limit, conditions=conditions)
 
 
 class BigQuerySource(HistorySource):
@@ -48,3 +59,6 @@ class BigQuerySource(HistorySource):
 
     def history_query(self) -> exp.Select:
         return history_query(self.history_days, self.history_limit, jobs_table(self.location))
+
+    def shapes_query(self) -> exp.Select:
+        return shapes_query(self.history_days, self.history_limit, jobs_table(self.location))

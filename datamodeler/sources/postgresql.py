@@ -9,12 +9,8 @@ from sqlglot import exp
 
 from ..model import Table
 from .base import CatalogFilter, LoggedQuery
-from .sqlalchemy_source import (
-    EXACT_COUNT_LIMIT,
-    SQLAlchemySource,
-    _exact_count,
-    query_error,
-)
+from .history import shape_queries
+from .sqlalchemy_source import EXACT_COUNT_LIMIT, SQLAlchemySource, _exact_count, query_error
 
 ESTIMATES_SQL = """
 SELECT n.nspname, c.relname, c.reltuples::bigint
@@ -30,14 +26,26 @@ JOIN pg_class p ON p.oid = i.inhparent JOIN pg_namespace pn ON pn.oid = p.relnam
 """
 """Declarative partitions and inheritance children, each with its parent."""
 
-STATEMENTS_SQL = """
-SELECT s.query, r.rolname, d.datname, s.calls, s.mean_exec_time
-FROM pg_stat_statements s
-LEFT JOIN pg_roles r ON r.oid = s.userid
-LEFT JOIN pg_database d ON d.oid = s.dbid
-WHERE d.datname = current_database()
-ORDER BY s.calls DESC
-"""
+
+def statements_query() -> exp.Select:
+    """``pg_stat_statements`` of this database grouped by ``queryid`` (one row per normalised statement, all
+    roles together), in the columns of ``history.SHAPE_COLUMNS``; the view keeps no start times."""
+    calls, user = exp.column("calls", table="s"), exp.column("rolname", table="r")
+    projections = [
+        exp.alias_(exp.Min(this=exp.column("query", table="s")), "query_text"), exp.alias_(exp.Sum(this=calls), "query_count"),
+        exp.alias_(exp.Min(this=user), "first_user"), exp.alias_(exp.Max(this=user.copy()), "last_user"),
+        exp.alias_(exp.Count(this=exp.Distinct(expressions=[user.copy()])), "user_count"),
+        exp.alias_(exp.Null(), "first_start"), exp.alias_(exp.Null(), "last_start"),
+        exp.alias_(exp.Div(this=exp.Sum(this=exp.column("total_exec_time", table="s")),
+                           expression=exp.func("NULLIF", exp.Sum(this=calls.copy()), exp.Literal.number(0))), "mean_duration_ms"),
+        exp.alias_(exp.Min(this=exp.column("datname", table="d")), "database_name"),
+    ]
+    return (exp.select(*projections).from_(exp.table_("pg_stat_statements", alias="s"))
+            .join(exp.table_("pg_roles", alias="r"), on="r.oid = s.userid", join_type="left")
+            .join(exp.table_("pg_database", alias="d"), on="d.oid = s.dbid", join_type="left")
+            .where(exp.column("datname", table="d").eq(exp.CurrentDatabase()))
+            .group_by(exp.column("queryid", table="s"))
+            .order_by(exp.Ordered(this=exp.Sum(this=calls.copy()), desc=True)))
 
 
 ROLE_SQL = """
@@ -106,13 +114,10 @@ class PostgresSource(SQLAlchemySource):
             if not installed:
                 return iter(())
             try:
-                rows = conn.exec_driver_sql(STATEMENTS_SQL).fetchall()
+                rows = conn.exec_driver_sql(statements_query().sql(dialect="postgres")).fetchall()
             except sa.exc.DBAPIError:
                 return iter(())
-        return iter(
-            LoggedQuery(text=q, user=user, database=db, count=int(calls), duration_ms=float(mean_ms or 0))
-            for q, user, db, calls, mean_ms in rows
-        )
+        return (query for row in rows for query in shape_queries(row))
 
     def role_privileges(self, tables: list[str]) -> list[str]:
         """What the session's role may do beyond reading: superuser, server-file roles, writes on ``tables``, CREATE."""

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from ...model import DataModel, Evidence, Relationship
 from ...identifiers import normalize
+from ...model import DataModel, Evidence, Relationship
 
 
 def propose(model: DataModel) -> list[Relationship]:

@@ -13,9 +13,19 @@ import dataclasses
 import re
 from dataclasses import dataclass
 
+from ...identifiers import (
+    KEY_SUFFIXES,
+    REFERENCE_SUFFIXES,
+    column_prefix,
+    is_reference_like,
+    normalize,
+    singular,
+    strip_prefix,
+    table_stem,
+    table_stems,
+    tokens,
+)
 from ...model import Column, DataModel, Evidence, Relationship, Table
-from ...identifiers import (KEY_SUFFIXES, REFERENCE_SUFFIXES, column_prefix, is_reference_like, normalize, strip_prefix, table_stem, table_stems, tokens)
-from ...identifiers import singular
 from ...profile import type_family, types_compatible
 
 STRENGTHS = {"table_key": 0.55, "same_name": 0.5, "qualified_table_key": 0.5, "suffix": 0.45, "table_name": 0.45, "table_last_word": 0.4, "twin_key": 0.35,
@@ -106,6 +116,10 @@ class KeyIndex:
     index only prunes, ``match_name`` still decides. One exception keeps big warehouses linear: a name that
     more than ``MAX_KEYS_PER_NAME`` keys answer to (``event_id`` as the key of 3,000 fact tables) only
     proposes parents in the child's own schema.
+
+    Each kind of lookup reads only the names its ``match_name`` rule can accept: a column's last word
+    (``id`` in ``t5_id``) is looked up among table stems, never among key names, or every table keyed
+    ``id`` would meet every ``*_id`` column.
     """
 
     MIN_SUFFIX = 4  # match_name's shortest key name for "ends with the key name"; also its shortest token
@@ -113,43 +127,55 @@ class KeyIndex:
 
     def __init__(self, keys: list[ParentKey]):
         self.keys = keys
-        self.exact: dict[str, set[int]] = {}  # whole (normalised) column name or name head -> keys
+        self.exact: dict[str, set[int]] = {}  # whole (normalised) column name -> keys (stems, key names, compounds)
+        self.stems: dict[str, set[int]] = {}  # table stems only (a column's head or last word names the table)
+        self.key_names: dict[str, set[int]] = {}  # non-generic key names ("ends with the key name")
         self.prefixes: dict[str, set[int]] = {}  # a stem's leading characters (token strategy) -> keys
-        self._by_schema: dict[tuple[int, str, str | None], set[int]] = {}
+        self._by_schema: dict[tuple[int, str], dict[str | None, set[int]]] = {}
         for position, key in enumerate(keys):
-            stems = [s for s in key.stems if not s.startswith("last:")]
-            names = set(stems) | {key.name, normalize(key.column.name)} | {stem[5:] for stem in key.stems if stem.startswith("last:")}
-            if key.name in KEY_SUFFIXES:
-                names |= {stem + key.name for stem in stems}
-                names |= {stem[5:] + key.name for stem in key.stems if stem.startswith("last:")}
-            for name in names:
-                self.exact.setdefault(name, set()).add(position)
-            for stem in stems:
-                for end in range(self.MIN_SUFFIX, len(stem) + 1):
-                    self.prefixes.setdefault(stem[:end], set()).add(position)
+            self._add(position, key)
+
+    def _add(self, position: int, key: ParentKey) -> None:
+        stems = [s for s in key.stems if not s.startswith("last:")]
+        names = set(stems) | {key.name, normalize(key.column.name)} | {stem[5:] for stem in key.stems if stem.startswith("last:")}
+        if key.name in KEY_SUFFIXES:
+            names |= {stem + key.name for stem in stems}
+            names |= {stem[5:] + key.name for stem in key.stems if stem.startswith("last:")}
+        else:
+            self.key_names.setdefault(key.name, set()).add(position)
+        for name in names:
+            self.exact.setdefault(name, set()).add(position)
+        for stem in stems:
+            self.stems.setdefault(stem, set()).add(position)
+            for end in range(self.MIN_SUFFIX, len(stem) + 1):
+                self.prefixes.setdefault(stem[:end], set()).add(position)
+        for stem in key.stems:  # a multi-word table's last word (``tv_channel``: ``channel``), for "table_last_word"
+            if stem.startswith("last:"):
+                self.stems.setdefault(stem[5:], set()).add(position)
 
     def candidates(self, column: Column, prefix: str | None, schema: str | None = None) -> list[ParentKey]:
         name = re.sub(r"\d+$", "", normalize(strip_prefix(column.name, prefix))) or normalize(column.name)
         parts = tokens(column.name)
-        wanted = {name, _head(column, prefix)}
-        if parts:
-            wanted.add(singular(parts[-1]))
-        wanted |= {name[i:] for i in range(len(name) - self.MIN_SUFFIX + 1)}  # "ends with the key name"
-        found: set[int] = set()
-        for text in wanted:
-            found |= self._bucket(self.exact, text, schema)
+        found = set(self._bucket(self.exact, self.exact, name, schema))
+        for stem in {_head(column, prefix), singular(parts[-1]) if parts else ""} - {name}:
+            found |= self._bucket(self.stems, self.exact, stem, schema)
+        for end in {name[i:] for i in range(1, len(name) - self.MIN_SUFFIX + 1)} - {name}:  # "ends with the key name"
+            found |= self._bucket(self.key_names, self.exact, end, schema)
         for token in tokens(strip_prefix(column.name, prefix)):
-            found |= self._bucket(self.prefixes, token, schema)
+            found |= self._bucket(self.prefixes, self.prefixes, token, schema)
         return [self.keys[p] for p in sorted(found)]
 
-    def _bucket(self, index: dict[str, set[int]], text: str, schema: str | None) -> set[int]:
+    def _bucket(self, index: dict[str, set[int]], sizes: dict[str, set[int]], text: str, schema: str | None) -> set[int]:
+        """The keys ``index`` files under ``text``; only the child's schema's when ``sizes`` says the name is crowded."""
         bucket = index.get(text, set())
-        if len(bucket) <= self.MAX_KEYS_PER_NAME:
+        if len(sizes.get(text, ())) <= self.MAX_KEYS_PER_NAME:
             return bucket
-        local = self._by_schema.get((id(index), text, schema))
-        if local is None:
-            local = self._by_schema[(id(index), text, schema)] = {p for p in bucket if self.keys[p].table.schema_name == schema}
-        return local
+        by_schema = self._by_schema.get((id(index), text))
+        if by_schema is None:  # grouped once per crowded name, not once per schema asking
+            by_schema = self._by_schema[(id(index), text)] = {}
+            for p in bucket:
+                by_schema.setdefault(self.keys[p].table.schema_name, set()).add(p)
+        return by_schema.get(schema, set())
 
 
 def propose_subtype_names(model: DataModel, keys: list[ParentKey]) -> list[Relationship]:

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from ...model import DataModel, Evidence, JoinStat, Relationship, Table
 from ...identifiers import normalize, table_stems
+from ...model import DataModel, Evidence, JoinStat, Relationship, Table
 from ...profile import is_unique
 
 

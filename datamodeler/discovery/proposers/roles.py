@@ -7,8 +7,8 @@ The data (inclusion) and query joins decide between several fitting tables.
 
 from __future__ import annotations
 
-from ...model import DataModel, Evidence, Relationship, Table
 from ...identifiers import ROLE_WORDS, SELF_ROLE_WORDS, is_reference_like, role_words, table_stems
+from ...model import DataModel, Evidence, Relationship, Table
 from ...profile import types_compatible
 from .naming import ParentKey, parent_keys
 

@@ -23,10 +23,14 @@ VERIFIERS: tuple[tuple[str, Verifier], ...] = (
 )
 
 
-def verify(candidate: Relationship, context: VerifyContext) -> None:
-    """Run every verifier on one candidate (each appends its evidence)."""
-    for _, check in VERIFIERS:
-        check(candidate, context)
+QUERYING = frozenset({"inclusion"})  # verifiers that send a statement to the warehouse
+
+
+def verify(candidate: Relationship, context: VerifyContext, on_data: bool = True) -> None:
+    """Run every verifier on one candidate (each appends its evidence); ``on_data=False`` skips ``QUERYING``."""
+    for name, check in VERIFIERS:
+        if on_data or name not in QUERYING:
+            check(candidate, context)
 
 
 __all__ = ["VERIFIERS", "VerifyContext", "verify"]
