@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Install everything the test suite needs, then run it: the one check command, for developers and CI.
+# Install everything the test suite needs, then lint (ruff), type-check (mypy) and test (pytest): the one check
+# command, for developers and CI.
 #   bash scripts/check.sh            # all tests
 #   bash scripts/check.sh -k lineage # pytest arguments pass through
 set -euo pipefail
@@ -19,5 +20,9 @@ for step in scripts/setup.d/*.sh; do
   [ -e "$step" ] || continue
   bash "$step"
 done
+
+# Lint and type-check first: both are fast, and a finding fails the check like a failing test.
+"$VENV/bin/ruff" check datamodeler tests benchmarks scripts
+"$VENV/bin/mypy"
 
 exec "$VENV/bin/python" -m pytest "$@"

@@ -8,7 +8,7 @@ the adapter, and the vendor rendering is checked to parse back in its own dialec
 from __future__ import annotations
 
 import importlib.util
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import duckdb
 import pytest
@@ -18,21 +18,20 @@ from sqlglot import exp
 from datamodeler.config import load_settings
 from datamodeler.errors import SourceError
 from datamodeler.scan import ScanContext, ScanOptions, SilentProgress, warehouse_history
-from datamodeler.sources import SOURCES, open_source
-from datamodeler.sources import bigquery, databricks, snowflake
+from datamodeler.sources import SOURCES, bigquery, databricks, open_source, snowflake
 from datamodeler.sources.bigquery import BigQuerySource
 from datamodeler.sources.databricks import DatabricksSource
 from datamodeler.sources.history import SHAPE_COLUMNS, layout_columns, rows_to_queries, shape_queries
 from datamodeler.sources.snowflake import SnowflakeSource
 
-NOW = datetime.now(timezone.utc).replace(microsecond=0)
+NOW = datetime.now(UTC).replace(microsecond=0)
 RECENT = NOW - timedelta(days=2)
 OLD = NOW - timedelta(days=45)  # outside the 30-day window
 
 
 def utc(moment: datetime) -> str:
     """How a timestamp reaches the model: ISO 8601 in UTC."""
-    return moment.astimezone(timezone.utc).isoformat()
+    return moment.astimezone(UTC).isoformat()
 
 
 @pytest.fixture()

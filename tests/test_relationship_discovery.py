@@ -8,10 +8,10 @@ from pathlib import Path
 import duckdb
 
 from datamodeler.discovery.keys import infer_primary_keys
+from datamodeler.discovery.relationships import discover_relationships
 from datamodeler.model import DataModel, JoinStat, SourceInfo
 from datamodeler.pii import classify_column
 from datamodeler.profile import Budget, build_profile_query, profile_tables
-from datamodeler.discovery.relationships import discover_relationships
 from datamodeler.sources import CatalogFilter, open_source
 
 REPO = Path(__file__).resolve().parents[1]

@@ -10,9 +10,9 @@ import duckdb
 import pytest
 
 from datamodeler.discovery.keys import infer_primary_keys
+from datamodeler.discovery.proposers import naming
 from datamodeler.model import Column, DataModel, SourceInfo, Table
 from datamodeler.profile import count_distinct
-from datamodeler.discovery.proposers import naming
 
 ROOT = Path(__file__).resolve().parents[1]
 SPIDER = ROOT.parent / "shared" / "datasets" / "spider" / "tables.json"

@@ -26,13 +26,14 @@ Entities (every table in at most one): a table heads its own entity unless one o
 from __future__ import annotations
 
 from collections import Counter, defaultdict
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 import sqlglot
 from sqlglot import exp
 
 from ..identifiers import PERSON_TABLE_WORDS, entity_name, singular, table_stem, tokens
-from ..model import ASSERTED_STATUSES, DataModel, Entity, ManyToMany, Relationship, Table
+from ..model import ASSERTED_STATUSES, DataModel, Entity, ManyToMany, Relationship, Table, TableRole
 from ..pii import classify_column
 from ..profile import type_family
 from .families import logical_tables
@@ -88,7 +89,7 @@ def _assign_roles(model: DataModel, relationships: list[Relationship]) -> None:
             table.role = view_role(table, model, roles)
 
 
-def table_role(table: Table, outgoing: list[Relationship], incoming: list[Relationship], build: Build | None = None) -> str:
+def table_role(table: Table, outgoing: list[Relationship], incoming: list[Relationship], build: Build | None = None) -> TableRole:
     """The role of one base table (see the module docstring for the rules)."""
     if is_history(table):
         return "history"
@@ -139,7 +140,7 @@ def is_fact(table: Table, outgoing: list[Relationship]) -> bool:
     return bool(parents) and bool(measures) and bool(dates)
 
 
-def view_role(view: Table, model: DataModel, roles: dict[str, str | None]) -> str:
+def view_role(view: Table, model: DataModel, roles: Mapping[str, TableRole | None]) -> TableRole:
     """``aggregate`` for grouping/aggregating view SQL, else the role of its single base table, else ``other``."""
     parsed = _parse(view.view_sql, model.source.dialect)
     if parsed is None:
@@ -152,14 +153,14 @@ def view_role(view: Table, model: DataModel, roles: dict[str, str | None]) -> st
     return "other"
 
 
-def aggregates(statement: exp.Expression) -> bool:
+def aggregates(statement: exp.Expr) -> bool:
     """True when a statement groups or calls an aggregate function outside a window (``sum(x) over ()`` is not one)."""
     if any(True for _ in statement.find_all(exp.Group)):
         return True
     return any(not isinstance(func.parent, exp.Window) for func in statement.find_all(exp.AggFunc))
 
 
-def base_tables(statement: exp.Expression, model: DataModel, default_schema: str | None) -> list[str]:
+def base_tables(statement: exp.Expr, model: DataModel, default_schema: str | None) -> list[str]:
     """The model tables a statement reads (its target and CTE names left out), in order of first use."""
     query = statement.expression if isinstance(statement, exp.Create) else statement
     ctes = {cte.alias_or_name.lower() for cte in statement.find_all(exp.CTE)}
@@ -203,7 +204,7 @@ def _aggregating_sql(sql: str, dialect: str) -> bool:
     return parsed is not None and aggregates(parsed)
 
 
-def _parse(sql: str | None, dialect: str) -> exp.Expression | None:
+def _parse(sql: str | None, dialect: str) -> exp.Expr | None:
     if not sql:
         return None
     try:
@@ -415,7 +416,8 @@ class _Grouping:
     def _lineage_sources(self, name: str) -> list[str]:
         """Source tables of the columns built into ``name`` (one entry per column edge), else of its table edges."""
         lowered = name.lower()
-        column_sources, table_sources = [], []
+        column_sources: list[str] = []
+        table_sources: list[str] = []
         for edge in self.model.lineage:
             source = _edge_table(edge.source, edge.kind)
             if _edge_table(edge.target, edge.kind) != lowered or source == lowered:

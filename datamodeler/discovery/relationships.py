@@ -10,7 +10,7 @@ Works with no source (schema only: names, types and declared keys) and with no L
 from __future__ import annotations
 
 from ..identifiers import schema_vocabulary
-from ..model import DataModel, Relationship, Table
+from ..model import Cardinality, DataModel, Relationship, Table
 from ..profile import Budget, ExecutingSource, is_unique
 from .families import logical_tables, mark_partitions
 from .proposers import propose_all
@@ -79,7 +79,7 @@ def verify_candidates(candidates: list[Relationship], context: VerifyContext) ->
                 best = value if best is None else max(best, value)
 
 
-def cardinality(model: DataModel, rel: Relationship) -> str:
+def cardinality(model: DataModel, rel: Relationship) -> Cardinality:
     """``1:1`` when the child columns are themselves unique (a key or unique on the data), else ``N:1``."""
     child = model.table(rel.child_table)
     if child is None:
@@ -88,5 +88,5 @@ def cardinality(model: DataModel, rel: Relationship) -> str:
     if any(sorted(c.lower() for c in key) == wanted for key in [child.primary_key, *child.unique_keys] if key):
         return "1:1"
     if len(rel.child_columns) == 1 and (column := child.column(rel.child_columns[0])) is not None and is_unique(column):
-        return "1:1" if (column.profile.rows or 0) > 1 else "N:1"
+        return "1:1" if column.profile is not None and (column.profile.rows or 0) > 1 else "N:1"
     return "N:1"

@@ -19,7 +19,7 @@ import math
 from collections import defaultdict
 
 from ..identifiers import table_stem
-from ..model import Evidence, Relationship
+from ..model import Evidence, Relationship, RelationshipStatus
 from .health import PLAUSIBLE_AT, VERIFIED_AT, calibrated, confidence_factor, hard_failure, inclusion_ratio, may_be_verified
 
 AMBIGUITY_MARGIN = 0.04
@@ -58,7 +58,7 @@ def inclusion_points(rel: Relationship) -> float:
     return 0.3 if ratio >= 0.95 else 0.2 if ratio >= 0.9 else 0.0
 
 
-def status_of(rel: Relationship, value: float, hard_fail: str | None) -> tuple[str, str | None]:
+def status_of(rel: Relationship, value: float, hard_fail: str | None) -> tuple[RelationshipStatus, str | None]:
     """(status, reason for rejection): the one rule for inferred candidates, shared with the LLM stage."""
     if hard_fail:
         return "rejected", hard_fail

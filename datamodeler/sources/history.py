@@ -13,7 +13,7 @@ users and first/last start, so a month of a large account arrives as distinct sh
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Sequence
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Any, ClassVar
 
 import sqlalchemy as sa
@@ -58,7 +58,7 @@ def history_select(layout: ColumnLayout, table: exp.Table | str, *, time_column:
 
 
 def shapes_select(layout: ColumnLayout, table: exp.Table | str, *, time_column: str, days: int, limit: int,
-                  shape_key: exp.Expression, conditions: Sequence[exp.Expression] = ()) -> exp.Select:
+                  shape_key: exp.Expr, conditions: Sequence[exp.Expr] = ()) -> exp.Select:
     """One row per ``shape_key`` in the window (``SHAPE_COLUMNS``), the most-run ``limit`` shapes first."""
     text, user, started = (exp.column(names[0]) for names in (layout.query, layout.user, layout.start_time))
     count = exp.Count(this=exp.Star())
@@ -126,7 +126,7 @@ def rows_to_queries(layout: ColumnLayout, columns: Sequence[str], rows: Iterable
 def _utc(value: Any) -> Any:
     """History views keep timestamps in UTC; a driver may hand them back without a zone."""
     if isinstance(value, datetime) and value.tzinfo is None:
-        return value.replace(tzinfo=timezone.utc)
+        return value.replace(tzinfo=UTC)
     return value
 
 

@@ -129,7 +129,7 @@ class SQLAlchemySource:
         return [self._build_table(inspector, schema, shown, name, kinds[name], multi) for name in wanted]
 
     def _build_table(self, inspector: Any, schema: str | None, shown: str | None, name: str, kind: Literal["table", "view"],
-                     multi: "_MultiReflection") -> Table:
+                     multi: _MultiReflection) -> Table:
         key = (schema, name)
         pk = multi.pks.get(key) or {}
         table = Table(

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import dataclasses
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from ...identifiers import (
@@ -221,7 +222,7 @@ def _is_own_key(table: Table, column: Column) -> bool:
     return [c.lower() for c in table.primary_key] == [column.name.lower()] and owns_column(table, column)
 
 
-def match_name(column: Column, prefix: str | None, key: ParentKey, child_key: list[str] = (), derived: bool = False) -> tuple[str, str] | None:
+def match_name(column: Column, prefix: str | None, key: ParentKey, child_key: Sequence[str] = (), derived: bool = False) -> tuple[str, str] | None:
     """(strategy, detail) when the column's name points to ``key``, else None.
 
     ``derived``: the child table is built from others (a lineage target), where a plural table name such as
