@@ -105,7 +105,11 @@ def _reject_sibling_twins(model: DataModel, candidates: list[Relationship]) -> N
             continue
         child = model.table(rel.child_table)
         size = (child.row_count or 0) if child is not None else 0
-        if inclusion_ratio(rel) is not None and size and size >= _key_size(model, rel):
+        if inclusion_ratio(rel) is None:  # no data to show a subset: the names alone point both ways
+            rel.status = "rejected"
+            rel.evidence.append(Evidence(kind="rejected", detail="tables keyed alike: a subtype only if the data shows its keys "
+                                                                 "are a subset, and nothing measured them"))
+        elif size and size >= _key_size(model, rel):
             rel.status = "rejected"
             rel.evidence.append(Evidence(kind="rejected", detail=f"{rel.child_table} holds as many keys as {rel.parent_table}: "
                                                                  "siblings keyed alike, not a subtype"))

@@ -86,3 +86,16 @@ def test_untrusted_text_is_escaped_everywhere(shop_model):
     assert 'Full #quot;legal#quot; name' in outputs["mermaid"]
     assert "\\[link\\](http://evil)" in outputs["markdown"]
     assert "It\\'s" not in outputs["dbml"] and "\\'friends\\'" in outputs["dbml"]
+
+
+def test_dbml_draws_one_reference_between_the_same_columns():
+    """Two relationships over the same columns, one each way, are one DBML Ref (DBML refuses the second)."""
+    from datamodeler.export import export_erd
+    from datamodeler.model import Column, DataModel, Relationship, SourceInfo, Table
+
+    tables = [Table(name=f"s.{n}", primary_key=["id"], columns=[Column(name="id", type="INTEGER")]) for n in ("a", "b")]
+    rels = [Relationship(child_table=c, child_columns=["id"], parent_table=p, parent_columns=["id"], status="plausible",
+                         cardinality="1:1") for c, p in (("s.a", "s.b"), ("s.b", "s.a"))]
+    model = DataModel(source=SourceInfo(url="x", dialect="duckdb", scanned_at="t"), tables=tables, relationships=rels)
+    text = str(export_erd(model, "dbml").single)
+    assert text.count("\nRef ") == 1 and "already linked above" in text

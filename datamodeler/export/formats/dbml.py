@@ -23,8 +23,15 @@ def export(diagram: Diagram) -> str:
         lines += [""] + _table(diagram, table)
     if diagram.relationships:
         lines.append("")
+    drawn: set[frozenset[tuple[str, tuple[str, ...]]]] = set()
     for rel in diagram.relationships:
-        lines += _ref(diagram, rel) or [f"// skipped {one_line(rel.label)}: a column is missing from the table"]
+        ends = frozenset({(rel.child_table, tuple(rel.child_columns)), (rel.parent_table, tuple(rel.parent_columns))})
+        if ends in drawn:  # DBML refuses two references between the same columns (one each way, say)
+            lines.append(f"// skipped {one_line(rel.label)}: these columns are already linked above")
+            continue
+        ref = _ref(diagram, rel)
+        drawn |= {ends} if ref else set()
+        lines += ref or [f"// skipped {one_line(rel.label)}: a column is missing from the table"]
     return "\n".join(lines) + "\n"
 
 
