@@ -142,6 +142,7 @@ def test_an_unwritable_output_folder_is_refused_before_the_scan(workspace, tmp_p
     assert "crawl catalog" not in result.stderr and "unexpected" not in result.stderr
 
 
+@pytest.mark.slow  # exhaustive: runs in CI (DATAMODELER_SLOW=1), opt-in locally (--runslow)
 def test_ctrl_c_during_start_up_exits_130_quietly(tmp_path):
     """SIGINT at several moments while `python -m datamodeler` imports and starts: no traceback, ever."""
     command = [sys.executable, "-m", "datamodeler", "--version"]

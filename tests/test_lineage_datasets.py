@@ -55,6 +55,7 @@ def spider_catalogs(path: Path) -> dict[str, list[Table]]:
     return catalogs
 
 
+@pytest.mark.slow  # exhaustive: runs in CI (DATAMODELER_SLOW=1), opt-in locally (--runslow)
 def test_spider_dev_gold_queries_all_parse_and_qualify(datasets: Path) -> None:
     folder = datasets / "spider"
     catalogs = spider_catalogs(folder / "tables.json")

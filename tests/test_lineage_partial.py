@@ -119,6 +119,7 @@ def _lineage_of(tables: list[Table], queries: list[str]) -> tuple[set, set]:
     return table_edges, column_edges
 
 
+@pytest.mark.slow  # exhaustive: runs in CI (DATAMODELER_SLOW=1), opt-in locally (--runslow)
 @pytest.mark.shared
 def test_tpcds_with_half_the_catalog_keeps_its_lineage(datasets: Path) -> None:
     tables, queries = _tpcds(datasets)

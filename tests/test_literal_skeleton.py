@@ -124,6 +124,7 @@ def test_statements_differing_in_literals_share_a_skeleton() -> None:
     assert left == right is not None
 
 
+@pytest.mark.slow  # exhaustive: runs in CI (DATAMODELER_SLOW=1), opt-in locally (--runslow)
 @pytest.mark.shared
 @pytest.mark.skipif(not (DATASETS / "spider" / "dev.json").exists(), reason="../shared/datasets absent")
 def test_fast_path_on_spider_and_tpc_queries() -> None:

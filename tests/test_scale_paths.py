@@ -62,6 +62,7 @@ def test_key_index_finds_what_the_full_comparison_finds() -> None:
     assert _indexed_naming(model) == _brute_force_naming(model) != []
 
 
+@pytest.mark.slow  # exhaustive: runs in CI (DATAMODELER_SLOW=1), opt-in locally (--runslow)
 @pytest.mark.shared
 @pytest.mark.skipif(not SPIDER.exists(), reason="../shared/datasets absent")
 def test_key_index_matches_the_full_comparison_on_spider() -> None:
@@ -135,6 +136,7 @@ def _shared_key_work(tmp_path: Path, tables: int) -> tuple[int, int, int]:
     return met, len(candidates), statements
 
 
+@pytest.mark.slow  # exhaustive: runs in CI (DATAMODELER_SLOW=1), opt-in locally (--runslow)
 def test_work_grows_linearly_when_every_table_shares_the_key_name(tmp_path: Path) -> None:
     """Every table keyed ``id`` with ``t<k//2>_id``: each column meets a bounded handful of keys (not all of them), and
     the warehouse runs a bounded few inclusion statements per reference, though ``t100_id`` also names ``t1000``…``t1009``."""

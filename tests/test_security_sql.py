@@ -338,6 +338,7 @@ def ask_with(engine: Engine, sql: str):
     return ask_question(QUESTION, engine.model, options)
 
 
+@pytest.mark.slow  # exhaustive: runs in CI (DATAMODELER_SLOW=1), opt-in locally (--runslow)
 @pytest.mark.parametrize("engine_name", ENGINES)
 def test_hostile_answers_do_no_damage_through_ask_run(engine_name, request):
     engine: Engine = request.getfixturevalue(engine_name)
@@ -353,6 +354,7 @@ def test_hostile_answers_do_no_damage_through_ask_run(engine_name, request):
     assert engine.side_effects() == []
 
 
+@pytest.mark.slow  # exhaustive: runs in CI (DATAMODELER_SLOW=1), opt-in locally (--runslow)
 @pytest.mark.parametrize("engine_name", ENGINES)
 def test_benign_answers_run_through_ask_run(engine_name, request):
     engine: Engine = request.getfixturevalue(engine_name)
@@ -409,6 +411,7 @@ def ask_cli(engine: Engine, tmp_path: Path, reply_sql: str, *flags: str):
         return runner.invoke(app, ["ask", QUESTION, engine.url, "--model", str(model_path), "--run", "--json", *flags])
 
 
+@pytest.mark.slow  # exhaustive: runs in CI (DATAMODELER_SLOW=1), opt-in locally (--runslow)
 @pytest.mark.parametrize("engine_name", ENGINES)
 def test_cli_ask_run_refuses_hostile_llm_answers(engine_name, request, tmp_path):
     pytest.importorskip("datamodeler.llm.client")
@@ -470,6 +473,7 @@ def public_benchmark_sql(datasets: Path) -> list[tuple[str, str, str]]:
     return found
 
 
+@pytest.mark.slow  # exhaustive: runs in CI (DATAMODELER_SLOW=1), opt-in locally (--runslow)
 @pytest.mark.shared
 def test_the_allowlist_refuses_no_function_or_clause_of_public_benchmark_sql(datasets):
     """Spider, BIRD and TPC queries use the functions real analytic SQL uses: the statement and function checks pass them all."""

@@ -76,6 +76,7 @@ def scan(db, out, progress=None):
     return run_scan(ScanOptions(url=f"sqlite:///{db}", out=out, use_llm=False, history=False), progress)
 
 
+@pytest.mark.slow  # exhaustive: runs in CI (DATAMODELER_SLOW=1), opt-in locally (--runslow)
 def test_reviews_during_scans_are_never_lost(shop, tmp_path):
     """100 interleavings of `review` with one or two scans of the same file: every decision survives."""
     db, scanned = shop

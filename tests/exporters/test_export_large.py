@@ -3,6 +3,8 @@ file stays within Mermaid's defaults (maxTextSize 50,000, maxEdges 500) and pars
 
 from __future__ import annotations
 
+import pytest
+
 from conftest import build_synthetic_model, run_node_parser
 
 from datamodeler.export import export_erd, write_export
@@ -27,6 +29,7 @@ def test_thousand_tables_split_into_mermaid_files_within_limits(tmp_path):
     assert len(written) == len(result.files)
 
 
+@pytest.mark.slow  # exhaustive: runs in CI (DATAMODELER_SLOW=1), opt-in locally (--runslow)
 def test_thousand_table_mermaid_files_parse(tmp_path, node_parsers):
     result = export_erd(build_synthetic_model(1000), "mermaid", ErdOptions())
     files = [p for p in write_export(result, tmp_path, "erd.mmd") if p.suffix == ".mmd"]

@@ -43,6 +43,7 @@ def test_svg_is_rendered_and_escaped(shop_model, dot_tool):
     assert "<script" not in image and "&lt;script&gt;" in image
 
 
+@pytest.mark.slow  # exhaustive: runs in CI (DATAMODELER_SLOW=1), opt-in locally (--runslow)
 def test_plantuml_renders_without_error(model, plantuml_tool, tmp_path):
     """Every variant's files in one PlantUML run: starting the JVM is most of the cost."""
     files = []
