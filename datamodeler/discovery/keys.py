@@ -10,6 +10,7 @@ a key from names alone. Inferred keys carry ``primary_key_source = "inferred"`` 
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from itertools import combinations
 
 from sqlglot import exp
@@ -86,16 +87,24 @@ def _has_data(table: Table) -> bool:
 
 
 def _single_column_key(table: Table) -> tuple[list[str], list[Evidence]] | None:
-    scored = [(key_name_score(table, c), -i, c) for i, c in enumerate(table.columns) if is_unique(c)]
+    unique = [c for c in table.columns if is_unique(c)]
+    return _best_unique_column(table, unique, key_name_score, lambda column, score: f"name hint {score}/3 ({column.name})")
+
+
+def _best_unique_column(table: Table, unique: list[Column], score_of: Callable[[Table, Column], int],
+                        explain: Callable[[Column, int], str]) -> tuple[list[str], list[Evidence]] | None:
+    """The best-scored of ``unique`` (score > 0; the earlier column on a tie) as a key, with its evidence."""
+    chosen = {id(c) for c in unique}
+    scored = [(score_of(table, c), -i, c) for i, c in enumerate(table.columns) if id(c) in chosen]
     scored = [s for s in scored if s[0] > 0]
     if not scored:
         return None
     score, _, column = max(scored, key=lambda s: (s[0], s[1]))
-    profile = column.profile
-    assert profile is not None  # is_unique() held, so the column was profiled
+    sampled = column.profile is not None and column.profile.sampled
+    rows = column.profile.rows if column.profile is not None else None
     evidence = [
-        Evidence(kind="unique", count=profile.rows, ratio=1.0, detail="unique on a sample" if profile.sampled else "unique on all rows"),
-        Evidence(kind="naming", detail=f"name hint {score}/3 ({column.name})"),
+        Evidence(kind="unique", count=rows, ratio=1.0, detail="unique on a sample" if sampled else "unique on all rows"),
+        Evidence(kind="naming", detail=explain(column, score)),
     ]
     return [column.name], evidence
 
@@ -120,19 +129,10 @@ def _natural_key(table: Table, other_stems: set[str]) -> tuple[list[str], list[E
     natural key of its own; nor has a table whose column named as its key (``products.product_id``) holds duplicates."""
     if sum(1 for c in table.columns if _names_other_table(c, other_stems)) >= 2 or any(key_name_score(table, c) == 3 for c in table.columns):
         return None
-    scored = [(natural_key_score(table, c), -i, c) for i, c in enumerate(table.columns)
-              if type_family(c.type) in NATURAL_KEY_FAMILIES and is_unique(c) and c.profile is not None and (c.profile.rows or 0) >= 2]
-    scored = [s for s in scored if s[0] > 0]
-    if not scored:
-        return None
-    points, _, column = max(scored, key=lambda s: (s[0], s[1]))
-    profile = column.profile
-    assert profile is not None  # is_unique() held, so the column was profiled
-    evidence = [
-        Evidence(kind="unique", count=profile.rows, ratio=1.0, detail="unique on a sample" if profile.sampled else "unique on all rows"),
-        Evidence(kind="naming", detail=f"natural key: no key-like unique column; {column.name} reads as one ({points}/3)"),
-    ]
-    return [column.name], evidence
+    unique = [c for c in table.columns if type_family(c.type) in NATURAL_KEY_FAMILIES and is_unique(c)
+              and c.profile is not None and (c.profile.rows or 0) >= 2]
+    return _best_unique_column(table, unique, natural_key_score,
+                               lambda column, points: f"natural key: no key-like unique column; {column.name} reads as one ({points}/3)")
 
 
 def _names_other_table(column: Column, other_stems: set[str]) -> bool:
