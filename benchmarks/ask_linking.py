@@ -38,11 +38,11 @@ from sqlglot import exp
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from spider import spider_model  # noqa: E402
-
 from datamodeler.ask.linking import link_question, ranked_selection, schema_index  # noqa: E402
 from datamodeler.discovery.proposers import naming  # noqa: E402
 from datamodeler.model import Column, DataModel, Relationship, SourceInfo, Table  # noqa: E402
+
+from spider import spider_model  # noqa: E402
 
 BUCKETS = ((5, "≤ 5"), (10, "6–10"), (20, "11–20"), (50, "21–50"), (200, "51–200"), (10**9, "> 200"))
 csv.field_size_limit(10**8)

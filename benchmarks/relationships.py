@@ -22,16 +22,16 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-import mutate as mutations  # noqa: E402
-import relationship_errors  # noqa: E402
-from spider import spider_model  # noqa: E402
-
 from datamodeler.discovery.keys import infer_primary_keys  # noqa: E402
 from datamodeler.discovery.relationships import discover_relationships  # noqa: E402
 from datamodeler.identifiers import singular  # noqa: E402
 from datamodeler.model import ASSERTED_STATUSES, DataModel, SourceInfo  # noqa: E402
 from datamodeler.profile import Budget, profile_tables  # noqa: E402
 from datamodeler.sources import CatalogFilter, open_source  # noqa: E402
+
+import mutate as mutations  # noqa: E402
+import relationship_errors  # noqa: E402
+from spider import spider_model  # noqa: E402
 
 Pair = tuple[str, str, str, str]
 SAMPLE_DATABASES = {"chinook": "Chinook_Sqlite.sqlite", "northwind": "northwind.db", "sakila": "sakila.db"}

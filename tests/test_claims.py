@@ -10,7 +10,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from llm_server import LLMServer, Reply
 from typer.testing import CliRunner
 
 from datamodeler.check import find_contradictions
@@ -23,6 +22,8 @@ from datamodeler.llm.redact import column_facts
 from datamodeler.model import Column, ColumnProfile, DataModel, Relationship, SourceInfo, Table
 from datamodeler.scan import ScanOptions, run_scan
 from datamodeler.store import save_model
+
+from llm_server import LLMServer, Reply
 
 CORPUS = Path(__file__).parent / "data" / "claims_corpus.json"
 runner = CliRunner()

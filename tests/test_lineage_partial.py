@@ -6,7 +6,6 @@ import json
 from pathlib import Path
 
 import pytest
-from test_lineage_datasets import tables_from_ddl
 
 from datamodeler.lineage.catalog import CatalogIndex
 from datamodeler.lineage.extract import StatementAnalyzer, StatementLineage
@@ -16,6 +15,8 @@ from datamodeler.lineage.runner import analyze_shapes
 from datamodeler.lineage.shapes import ShapeCollector
 from datamodeler.model import Column, Table
 from datamodeler.sources.base import LoggedQuery
+
+from test_lineage_datasets import tables_from_ddl
 
 SQLLINEAGE_CASES = json.loads((Path(__file__).parent / "data" / "sqllineage" / "column_cases.json").read_text())
 

@@ -20,7 +20,6 @@ from typing import Any
 
 import duckdb
 import pytest
-from llm_server import LLMServer, Reply
 
 from datamodeler.ask import AskOptions, ask_question
 from datamodeler.ask.prompt import SYSTEM as ASK_SYSTEM
@@ -28,6 +27,8 @@ from datamodeler.config import LLMSettings, Settings
 from datamodeler.model import GlossaryTerm
 from datamodeler.scan import ScanOptions, run_scan
 from datamodeler.store import load_model, save_model
+
+from llm_server import LLMServer, Reply
 
 FIRST = ["Annika", "Bartholomew", "Chiara", "Desmond", "Elowen", "Fernando", "Gwendolyn", "Hiroshi", "Isadora", "Jasper",
          "Kalinda", "Leopold", "Marisol", "Nikolai", "Ophelia", "Percival", "Quentin", "Rosalind", "Sebastian", "Theodora"]

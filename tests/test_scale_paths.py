@@ -115,13 +115,13 @@ def test_a_key_name_shared_by_many_tables_proposes_parents_in_the_same_schema_on
 def _shared_key_work(tmp_path: Path, tables: int) -> tuple[int, int, int]:
     """(keys the naming index hands to match_name, candidate pairs, inclusion statements) on the shared-key shape."""
     sys.path.insert(0, str(ROOT / "benchmarks"))
-    from scale import build_shape_warehouse, shape_tables
-
     from datamodeler.discovery.proposers import propose_all
     from datamodeler.discovery.relationships import verify_candidates
     from datamodeler.discovery.verifiers import VerifyContext
     from datamodeler.profile import Budget
     from datamodeler.sources import CatalogFilter, open_source
+
+    from scale import build_shape_warehouse, shape_tables
 
     path = tmp_path / f"shared_{tables}.db"
     build_shape_warehouse(path, shape_tables("shared_key", tables), rows=5)

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import pytest
-from conftest import build_synthetic_model
 from typer.testing import CliRunner
 
 from datamodeler.cli import app
 from datamodeler.store import save_model
+
+from conftest import build_synthetic_model
 
 runner = CliRunner()
 

@@ -5,11 +5,11 @@ from __future__ import annotations
 
 import pytest
 
-from conftest import build_synthetic_model, run_node_parser
-
 from datamodeler.export import export_erd, write_export
 from datamodeler.export.erd import ErdOptions
 from datamodeler.export.formats import mermaid
+
+from conftest import build_synthetic_model, run_node_parser
 
 
 def test_thousand_tables_split_into_mermaid_files_within_limits(tmp_path):

@@ -4,10 +4,11 @@ mermaid (under jsdom); on the shop model and on TPC-DS scanned from its DDL and 
 from __future__ import annotations
 
 import pytest
-from conftest import assert_dot_parses, assert_plantuml_parses, run_node_parser
 
 from datamodeler.export.erd import ErdOptions, plan_diagrams
 from datamodeler.export.formats import dbml, dot, markdown, mermaid, plantuml, svg
+
+from conftest import assert_dot_parses, assert_plantuml_parses, run_node_parser
 
 VARIANTS = {
     "all-columns": ErdOptions(columns="all", collapse_shared=False),
