@@ -49,14 +49,14 @@ def _collect_in_workers(queries: Iterable[LoggedQuery], collector: ShapeCollecto
     pool = ProcessPoolExecutor(workers, mp_context=context, initializer=_start_worker,
                                initargs=(collector.dialect, collector.max_chars, collector.timeout_s))
     queries_iter = iter(queries)
-    batches = iter(lambda: list(itertools.islice(queries_iter, BATCH_STATEMENTS)), [])
+    batches = iter(lambda: [_as_row(q) for q in itertools.islice(queries_iter, BATCH_STATEMENTS)], [])
     in_flight: deque[Future[tuple[dict[str, Shape], int]]] = deque()
     try:
         with _ctrl_c_held():  # a Ctrl-C now waits until the workers are started and known to the pool
             _start_forkserver(context)
             for first_batch in itertools.islice(batches, workers * 2):
                 in_flight.append(pool.submit(_fingerprint_batch, first_batch))
-        following: Iterator[list[LoggedQuery] | None] = itertools.chain(batches, itertools.repeat(None))
+        following: Iterator[list[Row] | None] = itertools.chain(batches, itertools.repeat(None))
         for batch in following:
             if not in_flight:
                 break
@@ -75,8 +75,15 @@ def _start_worker(dialect: str | None, max_chars: int, timeout_s: float) -> None
     _WORKER["collector"] = ShapeCollector(dialect, max_chars, timeout_s)
 
 
-def _fingerprint_batch(batch: list[LoggedQuery]) -> tuple[dict[str, Shape], int]:
+Row = tuple[str, str | None, str | None, float | None, str | None, int]  # a LoggedQuery's fields, cheap to pickle
+
+
+def _as_row(query: LoggedQuery) -> Row:
+    return query.text, query.user, query.start_time, query.duration_ms, query.database, query.count
+
+
+def _fingerprint_batch(batch: list[Row]) -> tuple[dict[str, Shape], int]:
     collector = _WORKER["collector"]
-    for query in batch:
-        collector.add(query)
+    for row in batch:
+        collector.add(LoggedQuery(*row))
     return collector.take_shapes()
