@@ -51,7 +51,7 @@ def crawl_catalog(ctx: ScanContext) -> None:
     with ctx.progress.stage("crawl catalog") as bar:
         ctx.model.tables = ctx.source.catalog(ctx.options.filters)
         bar.advance(len(ctx.model.tables))
-    ctx.warnings.extend(getattr(ctx.source, "notes", ()))  # driver warnings met while crawling
+    ctx.warnings.extend(ctx.source.notes)  # driver warnings met while crawling
 
 
 def read_query_logs(ctx: ScanContext) -> None:
@@ -84,15 +84,9 @@ def extract_lineage(ctx: ScanContext) -> None:
     with ctx.progress.stage("lineage", total=len(shapes.shapes)) as bar:
         evidence = build_lineage(ctx.model.tables, shapes, ctx.model.source.dialect, workers=settings.workers,
                                  timeout_s=settings.lineage_timeout_s, on_done=bar.advance,
-                                 default_schemas=_default_schemas(ctx.source))
+                                 default_schemas=ctx.source.default_schemas() or None)
     ctx.model.queries, ctx.model.lineage, ctx.model.joins, ctx.model.usage = evidence.queries, evidence.lineage, evidence.joins, evidence.usage
     ctx.warnings.extend(evidence.warnings)
-
-
-def _default_schemas(source: object) -> list[str] | None:
-    """The source's search path for unqualified names, where it can tell (None: the dialect's usual default)."""
-    method = getattr(source, "default_schemas", None)
-    return (method() or None) if callable(method) else None
 
 
 STAGES: tuple[Stage, ...] = (

@@ -60,6 +60,7 @@ class Source(Protocol):
 
     dialect: str
     url: str
+    notes: list[str]  # what the driver warned about while crawling, for the scan's notes
 
     def catalog(self, filters: CatalogFilter) -> list[Table]:
         """Tables and views with columns, keys, comments and row counts."""
@@ -71,6 +72,10 @@ class Source(Protocol):
 
     def execute(self, sql: str, timeout_s: float = 30.0, max_rows: int | None = None) -> Rows:
         """Run one read-only statement with a time limit."""
+        ...
+
+    def default_schemas(self) -> list[str]:
+        """Where the warehouse looks for an unqualified table name, in order ([] when it cannot say)."""
         ...
 
     def close(self) -> None: ...

@@ -63,6 +63,7 @@ class DuckDBSource:
         except duckdb.Error as exc:
             raise SourceError(f"cannot open DuckDB database {self.path}: {str(exc).splitlines()[0]}") from exc
         self._lock = threading.Lock()
+        self.notes: list[str] = []  # DuckDB's own catalog functions raise no driver warnings
 
     def configure(self, settings: ScanSettings) -> None:
         """Cap DuckDB's buffer cache so profiling many tables keeps memory flat."""
