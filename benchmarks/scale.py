@@ -118,12 +118,17 @@ def build_warehouse(path: Path, groups, rows: int) -> float:
                 f"CAST(i * 1.5 AS DOUBLE) AS amount, CAST(i % 7 AS INTEGER) AS quantity, "
                 f"['open', 'closed', 'void'][1 + i % 3] AS status, DATE '2024-01-01' + CAST(i % 90 AS INTEGER) AS created_at "
                 f"FROM range(1, {rows + 1}) t(i)")
+    _run_in_batches(conn, statements)
+    return time.monotonic() - started
+
+
+def _run_in_batches(conn, statements: list[str]) -> None:
+    """Run ``statements`` in one DuckDB transaction, ``BATCH_STATEMENTS`` at a time, then close the connection."""
     conn.execute("BEGIN")
     for start in range(0, len(statements), BATCH_STATEMENTS):
         conn.execute(";\n".join(statements[start:start + BATCH_STATEMENTS]))
     conn.execute("COMMIT")
     conn.close()
-    return time.monotonic() - started
 
 
 def _q(name: str) -> str:
@@ -254,11 +259,7 @@ def build_shape_warehouse(path: Path, specs: list[TableSpec], rows: int) -> floa
         conn = duckdb.connect(str(path))
         statements = [f"CREATE SCHEMA IF NOT EXISTS {s}" for s in sorted({spec.schema for spec in specs})]
         statements += [_create_as_select(spec, rows, "range") for spec in specs]
-        conn.execute("BEGIN")
-        for start in range(0, len(statements), BATCH_STATEMENTS):
-            conn.execute(";\n".join(statements[start:start + BATCH_STATEMENTS]))
-        conn.execute("COMMIT")
-        conn.close()
+        _run_in_batches(conn, statements)
         return time.monotonic() - started
     import sqlite3
 
