@@ -56,7 +56,7 @@ def test_shapes_count_users_and_first_last_seen() -> None:
     ])
     assert collector.total == 5
     [shape] = [s for s in collector.shapes.values() if "customers" in s.sql]
-    assert (shape.count, shape.users, shape.first_seen, shape.last_seen) == (4, {"ann", "bob"}, "2024-01-01T00:00:00", "2024-01-02T00:00:00")
+    assert (shape.count, set(shape.users), shape.first_seen, shape.last_seen) == (4, {"ann", "bob"}, "2024-01-01T00:00:00", "2024-01-02T00:00:00")
 
 
 def test_literals_never_reach_the_model() -> None:
@@ -127,6 +127,19 @@ def test_many_shapes_in_worker_processes_match_one_process() -> None:
     parallel = analyze_shapes(items, CatalogIndex.from_tables(TABLES), "postgres", workers=2)
     assert serial == parallel
     assert all(r.failure is None for r in parallel.values())
+
+
+def test_results_stream_once_each_and_a_read_of_a_log_created_table_waits_for_it() -> None:
+    from datamodeler.lineage.runner import iter_analyzed
+
+    items = [("read", "insert into shop.orders (id) select id from staging.new_orders"),
+             *[(f"s{i}", f"select id from shop.orders where id = {i}") for i in range(5)],
+             ("create", "create table staging.new_orders as select id, total from shop.orders")]
+    streamed = [fingerprint for fingerprint, _ in iter_analyzed(items, CatalogIndex.from_tables(TABLES), "postgres", workers=1)]
+    assert sorted(streamed) == sorted(f for f, _ in items)  # every shape once
+    assert streamed[-1] == "read"  # the only one held back: analysed again once the CTAS defined its table
+    final = analyze_shapes(items, CatalogIndex.from_tables(TABLES), "postgres", workers=1)
+    assert final["read"].unknown_tables == [] and ("staging.new_orders.id", "shop.orders.id", "direct") in final["read"].edges
 
 
 CORE_MODULES = [*Path(__file__).resolve().parents[1].joinpath("datamodeler", "lineage").glob("*.py"),

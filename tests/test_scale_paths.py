@@ -91,13 +91,12 @@ def test_small_table_distinct_counts_equal_count_distinct() -> None:
 
 
 def test_shape_list_is_capped_keeping_writes_cited_and_most_run_shapes() -> None:
-    from datamodeler.lineage.evidence import query_stats
-    from datamodeler.lineage.extract import StatementLineage
+    from datamodeler.lineage.evidence import ShapeOutcome, query_stats
     from datamodeler.lineage.shapes import Shape
 
     shapes = [Shape("a", "select 1", count=5), Shape("b", "select 2", count=50), Shape("c", "create table x as select 3", count=1),
               Shape("d", "select 4", count=2), Shape("e", "select 5", count=9)]
-    results = {s.fingerprint: StatementLineage(kind="create_table_as" if s.fingerprint == "c" else "select") for s in shapes}
+    results = {s.fingerprint: ShapeOutcome(kind="create_table_as" if s.fingerprint == "c" else "select") for s in shapes}
     stats = query_stats(shapes, results, total=67, keep={"d"}, max_shapes=3)
     assert [s.fingerprint for s in stats.shapes] == ["c", "d", "b"]
     assert (stats.distinct, stats.parsed, stats.omitted_shapes, stats.omitted_executions) == (5, 5, 2, 14)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 from collections import Counter, defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -28,6 +29,35 @@ class LineageEvidence:
     joins: list[JoinStat] = field(default_factory=list)
     usage: list[ColumnUsage] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
+
+
+@dataclass(slots=True, frozen=True)
+class ShapeOutcome:
+    """What the model still needs of one analysed shape once its edges, joins and usage are folded into an
+    ``EvidenceBuilder``: a million full results would not fit in memory, a million of these do."""
+
+    kind: str = "other"
+    failure: tuple[str, str] | None = None
+    tables: tuple[str, ...] = ()  # read, written or dropped
+    unknown_tables: tuple[str, ...] = ()
+    target: str | None = None
+    creates: bool = False  # the statement creates its target table
+    temporary: bool = False
+    dropped: tuple[str, ...] = ()
+
+    @classmethod
+    def of(cls, result: StatementLineage) -> ShapeOutcome:
+        """The outcome of ``result``, its names interned (the same table names recur in every shape)."""
+        names = _interned
+        tables = sorted(set(result.reads) | ({result.target} if result.target else set()) | set(result.dropped))
+        return cls(kind=sys.intern(result.kind), failure=result.failure, tables=names(tables),
+                   unknown_tables=names(result.unknown_tables), target=result.target,
+                   creates=result.created_columns is not None or result.kind in ("create_table", "create_table_as"),
+                   temporary=result.temporary, dropped=names(result.dropped))
+
+
+def _interned(names: Iterable[str]) -> tuple[str, ...]:
+    return tuple(sys.intern(n) for n in names)
 
 
 class EvidenceBuilder:
@@ -84,7 +114,7 @@ class EvidenceBuilder:
         return lineage, joins, usage
 
 
-def transient_tables(shapes: Iterable[Shape], results: dict[str, StatementLineage], crawled: set[str]) -> list[str]:
+def transient_tables(shapes: Iterable[Shape], results: dict[str, ShapeOutcome], crawled: set[str]) -> list[str]:
     """Tables the log creates for a while only: created temporary, or created and, last of all, dropped.
 
     A table dropped and then created again (``DROP IF EXISTS t; CREATE TABLE t AS …`` every night) stays: the
@@ -98,7 +128,7 @@ def transient_tables(shapes: Iterable[Shape], results: dict[str, StatementLineag
         if result is None or result.failure:
             continue
         when = _last_run(shape)
-        if result.target and _creates_table(result):
+        if result.target and result.creates:
             folded = result.target.lower()
             if result.temporary:
                 transient[folded] = result.target
@@ -112,16 +142,12 @@ def transient_tables(shapes: Iterable[Shape], results: dict[str, StatementLineag
     return sorted(transient.values())
 
 
-def _creates_table(result: StatementLineage) -> bool:
-    return result.created_columns is not None or result.kind in ("create_table", "create_table_as")
-
-
 def _last_run(shape: Shape) -> tuple:
     """When a shape last ran: its start time where the log has one, else its place in the log."""
     return (shape.last_seen or "", shape.last_position)
 
 
-def query_stats(shapes: Iterable[Shape], results: dict[str, StatementLineage], total: int,
+def query_stats(shapes: Iterable[Shape], results: dict[str, ShapeOutcome], total: int,
                 keep: set[str] | frozenset[str] = frozenset(), max_shapes: int = MAX_SHAPES_KEPT) -> QueryStats:
     """Totals, failures by reason and the shape list (normalised text only: no literals).
 
@@ -130,8 +156,8 @@ def query_stats(shapes: Iterable[Shape], results: dict[str, StatementLineage], t
     then the most executed; the others are counted in ``omitted_shapes`` / ``omitted_executions``.
     """
     stats = QueryStats(total=total)
-    kept: list[tuple[Shape, StatementLineage | None, tuple[str, str] | None]] = []
-    rest: list[tuple[Shape, StatementLineage | None, tuple[str, str] | None]] = []
+    kept: list[tuple[Shape, ShapeOutcome | None, tuple[str, str] | None]] = []
+    rest: list[tuple[Shape, ShapeOutcome | None, tuple[str, str] | None]] = []
     for shape in shapes:
         result = results.get(shape.fingerprint)
         failure = shape.failure or (result.failure if result else ("unsupported", "not analysed"))
@@ -155,14 +181,14 @@ def query_stats(shapes: Iterable[Shape], results: dict[str, StatementLineage], t
         stats.shapes.append(QueryShape(
             fingerprint=shape.fingerprint, sql=shape.sql, count=shape.count, users=sorted(shape.users),
             first_seen=shape.first_seen, last_seen=shape.last_seen,
-            tables=_tables_of(result) if result and not failure else [], kind=result.kind if result and not failure else None,
+            tables=list(result.tables) if result and not failure else [], kind=result.kind if result and not failure else None,
         ))
     stats.failures_by_reason = dict(sorted(stats.failures_by_reason.items()))
     stats.unknown_tables = dict(sorted(stats.unknown_tables.items()))
     return stats
 
 
-def _count_unknown_tables(stats: QueryStats, result: StatementLineage | None) -> None:
+def _count_unknown_tables(stats: QueryStats, result: ShapeOutcome | None) -> None:
     """A statement reading user tables the catalog lacks is partial; a warehouse's own system views are not missing."""
     names = [n for n in result.unknown_tables if n.lower().partition(".")[0] not in SYSTEM_SCHEMAS] if result else []
     if not names:
@@ -181,7 +207,3 @@ def unknown_tables_line(stats: QueryStats, shown: int = 5) -> str | None:
     tables = "table" if len(names) == 1 else "tables"
     statements = "statement" if stats.partial == 1 else "statements"
     return f"{stats.partial} {statements} read {len(names)} {tables} the catalog lacks: {listed}"
-
-
-def _tables_of(result: StatementLineage) -> list[str]:
-    return sorted(set(result.reads) | ({result.target} if result.target else set()) | set(result.dropped))

@@ -37,6 +37,7 @@ def collect_shapes(queries: Iterable[LoggedQuery], collector: ShapeCollector, wo
             on_done(1)
     if workers > 1:
         _collect_in_workers(queries, collector, workers, on_done)
+    collector.forget_skeletons()
 
 
 def _collect_in_workers(queries: Iterable[LoggedQuery], collector: ShapeCollector, workers: int,

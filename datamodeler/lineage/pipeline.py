@@ -6,9 +6,9 @@ from collections.abc import Callable, Iterable, Sequence
 
 from ..model import Table
 from .catalog import CatalogIndex
-from .evidence import EvidenceBuilder, LineageEvidence, query_stats, transient_tables, unknown_tables_line
+from .evidence import EvidenceBuilder, LineageEvidence, ShapeOutcome, query_stats, transient_tables, unknown_tables_line
 from .extract import StatementAnalyzer
-from .runner import analyze_one, analyze_shapes
+from .runner import analyze_one, iter_analyzed
 from .shapes import Shape, ShapeCollector
 
 
@@ -25,11 +25,11 @@ def build_lineage(tables: Sequence[Table], collector: ShapeCollector, dialect: s
     builder = EvidenceBuilder()
     _add_views(tables, catalog, dialect, timeout_s, builder)
     items = [(s.fingerprint, s.sql) for s in _in_log_order(collector.shapes.values()) if s.failure is None]
-    results = analyze_shapes(items, catalog, dialect, workers=workers, timeout_s=timeout_s, on_done=on_done)
-    for shape in collector.shapes.values():
-        result = results.get(shape.fingerprint)
-        if result is not None and result.failure is None:
-            builder.add(result, shape.count, shape.fingerprint)
+    results: dict[str, ShapeOutcome] = {}
+    for fingerprint, result in iter_analyzed(items, catalog, dialect, workers=workers, timeout_s=timeout_s, on_done=on_done):
+        if result.failure is None:  # folded as it streams: only the small outcome is kept per shape
+            builder.add(result, collector.shapes[fingerprint].count, fingerprint)
+        results[fingerprint] = ShapeOutcome.of(result)
     lineage, joins, usage = builder.records()
     stats = query_stats(collector.shapes.values(), results, collector.total, keep=builder.cited_shapes())
     stats.transient_tables = transient_tables(collector.shapes.values(), results, crawled)

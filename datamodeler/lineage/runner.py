@@ -64,20 +64,36 @@ def analyze_one(analyzer: StatementAnalyzer, sql: str, timeout_s: float, default
 def analyze_shapes(items: Sequence[Item], catalog: CatalogIndex, dialect: str | None, *, workers: int = 0,
                    timeout_s: float = 10.0, on_done: Callable[[int], None] | None = None) -> dict[str, StatementLineage]:
     """Lineage for every (fingerprint, sql) item, by fingerprint."""
+    return dict(iter_analyzed(items, catalog, dialect, workers=workers, timeout_s=timeout_s, on_done=on_done))
+
+
+def iter_analyzed(items: Sequence[Item], catalog: CatalogIndex, dialect: str | None, *, workers: int = 0,
+                  timeout_s: float = 10.0, on_done: Callable[[int], None] | None = None) -> Iterator[tuple[str, StatementLineage]]:
+    """(fingerprint, lineage) for every item, each once it is final, so a caller can fold results as they stream.
+
+    A statement reading a table the catalog lacks waits: when the log defines the table (or pools its columns),
+    it is analysed again, for a few rounds; the others are final when first analysed.
+    """
     workers = workers or os.cpu_count() or 1
-    results: dict[str, StatementLineage] = {}
     pending = list(items)
-    for _ in range(MAX_ROUNDS):
+    for last_round in [False] * (MAX_ROUNDS - 1) + [True]:
+        waiting: dict[str, StatementLineage] = {}
+        lessons: list[StatementLineage] = []  # learned from after the round: the analyser's catalog holds still in it
         with closing(_run_round(pending, catalog, dialect, workers, timeout_s, on_done)) as analysed:
             for fingerprint, result in analysed:  # closing(): a Ctrl-C here still shuts the worker pool down now
-                results[fingerprint] = result
-        learned = _learn_created_tables(results.values(), catalog)
-        if not learned and not _learn_inferred_columns(results.values(), catalog):
-            break
-        pending = [item for item in items if results[item[0]].unknown_tables]
+                if result.inferred_columns or (result.target and result.created_columns):
+                    lessons.append(result)
+                if result.unknown_tables and not last_round:
+                    waiting[fingerprint] = result
+                else:
+                    yield fingerprint, result
+        learned = [_learn_from(result, catalog) for result in lessons]
+        if not any(learned):
+            yield from waiting.items()
+            return
+        pending = [item for item in pending if item[0] in waiting]
         if not pending:
-            break
-    return results
+            return
 
 
 def _run_round(items: Sequence[Item], catalog: CatalogIndex, dialect: str | None, workers: int, timeout_s: float,
@@ -163,32 +179,17 @@ def _analyze_chunk(chunk: list[Item]) -> list[tuple[str, StatementLineage]]:
     return [(fingerprint, analyze_one(analyzer, sql, timeout_s)) for fingerprint, sql in chunk]  # type: ignore[arg-type]
 
 
-def _learn_created_tables(results: object, catalog: CatalogIndex) -> set[str]:
-    """Add tables created in the log to the catalog; the folded names of the new ones."""
-    learned: set[str] = set()
-    for result in results:  # type: ignore[attr-defined]
-        if result.target and result.created_columns and result.target.lower() not in catalog.tables:
-            catalog.add_table(result.target, result.created_columns, from_log=True)
-            learned.add(result.target.lower())
+def _learn_from(result: StatementLineage, catalog: CatalogIndex) -> bool:
+    """Add a table the statement creates to the catalog and pool the columns it placed on tables the catalog
+    lacks (so a later round can place an unqualified column read from two unknown tables on the one that other
+    statements show holds it); True when the catalog learned something."""
+    learned = False
+    if result.target and result.created_columns and result.target.lower() not in catalog.tables:
+        catalog.add_table(result.target, result.created_columns, from_log=True)
+        learned = True
+    for table, columns in result.inferred_columns.items():
+        known = catalog.inferred_columns.setdefault(table, set())
+        if not known.issuperset(columns):
+            known.update(columns)
+            learned = True
     return learned
-
-
-def _learn_inferred_columns(results: object, catalog: CatalogIndex) -> bool:
-    """Pool the columns statements placed on tables the catalog lacks; True when the pool grew.
-
-    With them, a later round can place an unqualified column read from two unknown tables on the one
-    that other statements show holds it.
-    """
-    grew = False
-    for result in results:  # type: ignore[attr-defined]
-        for table, columns in result.inferred_columns.items():
-            known = catalog.inferred_columns.setdefault(table, set())
-            if not known.issuperset(columns):
-                known.update(columns)
-                grew = True
-    return grew
-
-
-def _reads_learned_table(result: StatementLineage, catalog: CatalogIndex) -> bool:
-    """A statement resolved best-effort against a table the log has since defined: analyse it again."""
-    return any(catalog.resolve_table(name.split(".")) for name in result.unknown_tables)

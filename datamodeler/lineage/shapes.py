@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import hashlib
 import re
+import sys
 from dataclasses import dataclass, field
 
 from ..sources.base import LoggedQuery
@@ -19,14 +20,18 @@ MAX_SKELETONS_KEPT = 500_000  # skeleton memo entries (and kept-literal variants
 MAX_VARIANTS_KEPT = 1_000  # per skeleton: distinct values of its kept literals (ORDER BY 1 vs 2) remembered
 
 
-@dataclass
+@dataclass(slots=True)
 class Shape:
-    """One distinct statement shape and how often, by whom and when it ran."""
+    """One distinct statement shape and how often, by whom and when it ran.
+
+    A million shapes are held at once on a big log, so the record is slotted and its users are a short tuple of
+    interned names (a set of ten names costs six times as much).
+    """
 
     fingerprint: str
     sql: str
     count: int = 0
-    users: set[str] = field(default_factory=set)
+    users: tuple[str, ...] = ()
     first_seen: str | None = None
     last_seen: str | None = None
     failure: tuple[str, str] | None = None  # known before parsing: too_large, parse_error (tokenizer)
@@ -38,8 +43,8 @@ class Shape:
             self.first_position = position
         self.last_position = max(self.last_position, position)
         self.count += query.count
-        if query.user and len(self.users) < MAX_USERS_KEPT:
-            self.users.add(query.user)
+        if query.user:
+            self.add_users((query.user,))
         if query.start_time:
             self.first_seen = min(filter(None, (self.first_seen, query.start_time)))
             self.last_seen = max(filter(None, (self.last_seen, query.start_time)))
@@ -50,9 +55,15 @@ class Shape:
             self.first_position = other.first_position + offset
         self.last_position = max(self.last_position, other.last_position + offset)
         self.count += other.count
-        self.users.update(list(other.users)[: max(0, MAX_USERS_KEPT - len(self.users))])
+        self.add_users(other.users)
         self.first_seen = min(filter(None, (self.first_seen, other.first_seen)), default=None)
         self.last_seen = max(filter(None, (self.last_seen, other.last_seen)), default=None)
+
+    def add_users(self, users: tuple[str, ...]) -> None:
+        """Remember users not seen yet, up to ``MAX_USERS_KEPT``."""
+        new = tuple(sys.intern(u) for u in users if u not in self.users)
+        if new and len(self.users) < MAX_USERS_KEPT:
+            self.users = (self.users + tuple(dict.fromkeys(new)))[:MAX_USERS_KEPT]
 
 
 class ShapeCollector:
@@ -122,6 +133,10 @@ class ShapeCollector:
         for fingerprint, other in shapes.items():
             mine = self.shapes.setdefault(fingerprint, Shape(fingerprint, other.sql, failure=other.failure))
             mine.merge(other, offset)
+
+    def forget_skeletons(self) -> None:
+        """Drop the skeleton memo once the log is read: it only speeds up reading, and holds a text per skeleton."""
+        self._skeletons = {}
 
     def take_shapes(self) -> tuple[dict[str, Shape], int]:
         """The shapes and total counted so far, leaving this collector empty but for its skeleton memo."""
