@@ -24,8 +24,9 @@ def _log(count: int) -> list[LoggedQuery]:
                         user=f"u{rng.randint(1, 3)}", start_time=f"2024-01-{rng.randint(10, 28)}") for _ in range(count)]
 
 
-def _summary(collector: ShapeCollector) -> dict[str, tuple[str, int, frozenset[str], str | None, str | None]]:
-    return {k: (s.sql, s.count, frozenset(s.users), s.first_seen, s.last_seen) for k, s in collector.shapes.items()}
+def _summary(collector: ShapeCollector) -> dict[str, tuple]:
+    return {k: (s.sql, s.count, frozenset(s.users), s.first_seen, s.last_seen, s.first_position, s.last_position)
+            for k, s in collector.shapes.items()}
 
 
 def test_two_workers_count_like_one(monkeypatch) -> None:

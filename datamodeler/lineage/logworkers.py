@@ -1,9 +1,11 @@
-"""Reading a query log on several cores: this process cuts statements, workers fingerprint batches of them.
+"""Reading a query log on several cores: this process reads statements, workers tokenize the new ones.
 
-Cutting ``.sql`` logs into statements is one regex match each, about a tenth of fingerprinting, so one reader feeds
-the workers. Each worker keeps its own skeleton memo across batches and sends back only the shapes of its batch
-(distinct shapes with counts), which are merged here: memory is bounded by the distinct shapes and the few
-batches in flight, not by the statements. Ctrl-C is held while the workers start, as for lineage (``runner``).
+A statement that differs from one seen before only in its literals has the same literal skeleton; this process
+places it with the collector's skeleton memo (a regex pass, a twentieth of tokenizing) and counts it at once. The
+others go in batches to workers, which tokenize them and send back the shapes of the batch (distinct shapes with
+counts) and their skeleton memo, merged here: each shape is tokenized about once however many cores run, and
+memory is bounded by the distinct shapes and the few batches in flight, not by the statements. Ctrl-C is held
+while the workers start, as for lineage (``runner``).
 """
 
 from __future__ import annotations
@@ -18,7 +20,7 @@ from concurrent.futures import Future, ProcessPoolExecutor
 
 from ..sources.base import LoggedQuery
 from .runner import _ctrl_c_held, _start_forkserver
-from .shapes import Shape, ShapeCollector
+from .shapes import Memo, Shape, ShapeCollector
 
 BATCH_STATEMENTS = 2_000
 SERIAL_STATEMENTS = 20_000  # a log this short is read in this process: starting workers costs more than it saves
@@ -42,33 +44,57 @@ def collect_shapes(queries: Iterable[LoggedQuery], collector: ShapeCollector, wo
 
 def _collect_in_workers(queries: Iterable[LoggedQuery], collector: ShapeCollector, workers: int,
                         on_done: Callable[[int], None] | None) -> None:
-    first = next(iter(queries), None)
-    if first is None:
+    batches = _unknown_batches(queries, collector, on_done)
+    first = next(batches, None)
+    if first is None:  # the memo placed every statement: no worker needed
         return
-    queries = itertools.chain([first], queries)
+    batches = itertools.chain([first], batches)
     context = multiprocessing.get_context("forkserver" if "forkserver" in multiprocessing.get_all_start_methods() else "spawn")
     pool = ProcessPoolExecutor(workers, mp_context=context, initializer=_start_worker,
                                initargs=(collector.dialect, collector.max_chars, collector.timeout_s))
-    queries_iter = iter(queries)
-    batches = iter(lambda: [_as_row(q) for q in itertools.islice(queries_iter, BATCH_STATEMENTS)], [])
-    in_flight: deque[Future[tuple[dict[str, Shape], int]]] = deque()
+    in_flight: deque[tuple[Future[BatchResult], int]] = deque()  # (result to come, executions reserved for it)
     try:
         with _ctrl_c_held():  # a Ctrl-C now waits until the workers are started and known to the pool
             _start_forkserver(context)
-            for first_batch in itertools.islice(batches, workers * 2):
-                in_flight.append(pool.submit(_fingerprint_batch, first_batch))
-        following: Iterator[list[Row] | None] = itertools.chain(batches, itertools.repeat(None))
-        for batch in following:
+            for rows, reserved in itertools.islice(batches, workers * 2):
+                in_flight.append((pool.submit(_fingerprint_batch, rows), reserved))
+        for batch in itertools.chain(batches, itertools.repeat(None)):
             if not in_flight:
                 break
-            shapes, total = in_flight.popleft().result()
-            collector.merge(shapes, total)
+            future, reserved = in_flight.popleft()
+            shapes, counted, memo = future.result()
+            collector.merge(shapes, memo)
+            collector.total -= reserved - counted  # statements a worker found blank after all
             if on_done:
-                on_done(total)
+                on_done(reserved)
             if batch is not None:
-                in_flight.append(pool.submit(_fingerprint_batch, batch))
+                in_flight.append((pool.submit(_fingerprint_batch, batch[0]), batch[1]))
     finally:
         pool.shutdown(wait=True, cancel_futures=True)
+
+
+def _unknown_batches(queries: Iterable[LoggedQuery], collector: ShapeCollector,
+                     on_done: Callable[[int], None] | None) -> Iterator[tuple[list[Row], int]]:
+    """Batches of the statements the collector's memo cannot place (each with its log position), and the
+    executions they stand for; the statements it can place are counted here as they pass, without a worker."""
+    rows: list[Row] = []
+    reserved = known = 0
+    for query in queries:
+        if collector.add_known(query):
+            known += query.count
+            if known >= BATCH_STATEMENTS and on_done:
+                on_done(known)
+                known = 0
+            continue
+        rows.append(_as_row(query, collector.reserve(query.count)))
+        reserved += query.count
+        if len(rows) >= BATCH_STATEMENTS:
+            yield rows, reserved
+            rows, reserved = [], 0
+    if on_done and known:
+        on_done(known)
+    if rows:
+        yield rows, reserved
 
 
 def _start_worker(dialect: str | None, max_chars: int, timeout_s: float) -> None:
@@ -76,15 +102,18 @@ def _start_worker(dialect: str | None, max_chars: int, timeout_s: float) -> None
     _WORKER["collector"] = ShapeCollector(dialect, max_chars, timeout_s)
 
 
-Row = tuple[str, str | None, str | None, float | None, str | None, int]  # a LoggedQuery's fields, cheap to pickle
+Row = tuple[str, str | None, str | None, float | None, str | None, int, int]  # a LoggedQuery's fields and its log position
+BatchResult = tuple[dict[str, Shape], int, dict[bytes, Memo]]
 
 
-def _as_row(query: LoggedQuery) -> Row:
-    return query.text, query.user, query.start_time, query.duration_ms, query.database, query.count
+def _as_row(query: LoggedQuery, position: int) -> Row:
+    return query.text, query.user, query.start_time, query.duration_ms, query.database, query.count, position
 
 
-def _fingerprint_batch(batch: list[Row]) -> tuple[dict[str, Shape], int]:
+def _fingerprint_batch(batch: list[Row]) -> BatchResult:
+    """Shapes, executions counted and skeleton memo of one batch (the memo goes back to the reader, which then
+    places the statements like these itself)."""
     collector = _WORKER["collector"]
-    for row in batch:
-        collector.add(LoggedQuery(*row))
+    for *fields, position in batch:
+        collector.add(LoggedQuery(*fields), position)  # type: ignore[arg-type]
     return collector.take_shapes()

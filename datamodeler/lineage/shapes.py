@@ -6,9 +6,11 @@ Only the normalised text (placeholders, no literals) is kept, with counts, users
 from __future__ import annotations
 
 import hashlib
+import itertools
 import re
 import sys
 from dataclasses import dataclass, field
+from typing import Union
 
 from ..sources.base import LoggedQuery
 from .fingerprint import FingerprintError, Skeleton, fingerprint_of, literal_slots, normalize_tracked
@@ -16,7 +18,7 @@ from .runner import StatementTimeout, time_limit
 
 _UNDECODED = re.compile("[\udc80-\udcff]")  # bytes the log reader could not decode (kept by surrogateescape)
 MAX_USERS_KEPT = 50
-MAX_SKELETONS_KEPT = 500_000  # skeleton memo entries (and kept-literal variants); beyond it, statements are tokenized
+MAX_SKELETONS_KEPT = 2_000_000  # skeleton memo entries (~150 bytes each); beyond it, new skeletons are tokenized each time
 MAX_VARIANTS_KEPT = 1_000  # per skeleton: distinct values of its kept literals (ORDER BY 1 vs 2) remembered
 
 
@@ -39,8 +41,8 @@ class Shape:
     last_position: int = 0
 
     def record(self, query: LoggedQuery, position: int = 0) -> None:
-        if not self.count:
-            self.first_position = position
+        """Count one run of the shape, ``position`` statements into the log (runs may arrive out of order)."""
+        self.first_position = min(self.first_position, position) if self.count else position
         self.last_position = max(self.last_position, position)
         self.count += query.count
         if query.user:
@@ -49,11 +51,10 @@ class Shape:
             self.first_seen = min(filter(None, (self.first_seen, query.start_time)))
             self.last_seen = max(filter(None, (self.last_seen, query.start_time)))
 
-    def merge(self, other: Shape, offset: int = 0) -> None:
-        """Add the counts, users and time range of the same shape counted elsewhere (``offset`` statements earlier)."""
-        if not self.count:
-            self.first_position = other.first_position + offset
-        self.last_position = max(self.last_position, other.last_position + offset)
+    def merge(self, other: Shape) -> None:
+        """Add the counts, users, log positions and time range of the same shape counted elsewhere."""
+        self.first_position = min(self.first_position, other.first_position) if self.count else other.first_position
+        self.last_position = max(self.last_position, other.last_position)
         self.count += other.count
         self.add_users(other.users)
         self.first_seen = min(filter(None, (self.first_seen, other.first_seen)), default=None)
@@ -66,8 +67,20 @@ class Shape:
             self.users = (self.users + tuple(dict.fromkeys(new)))[:MAX_USERS_KEPT]
 
 
+class _Unknown:
+    """What the memo answers for a statement it has not seen the like of: only the tokenizer can tell its shape."""
+
+
+UNKNOWN = _Unknown()
+Memo = Union[str, "_Memo"]  # a fingerprint, when the skeleton keeps no literal (nearly always); else its variants
+
+
 class ShapeCollector:
-    """Folds logged statements into shapes; ``add`` is all a log reader's consumer calls."""
+    """Folds logged statements into shapes; ``add`` is all a log reader's consumer calls.
+
+    A memo keyed by each statement's literal skeleton (a 16-byte digest of it) maps statements that differ only
+    in literals to their fingerprint without tokenizing them again.
+    """
 
     def __init__(self, dialect: str | None, max_chars: int = 200_000, timeout_s: float = 10.0):
         self.dialect = dialect
@@ -75,28 +88,53 @@ class ShapeCollector:
         self.timeout_s = timeout_s  # fingerprinting one statement gets the same budget as analysing it
         self.shapes: dict[str, Shape] = {}
         self.total = 0
-        self._skeletons: dict[str, _Memo] = {}  # literal skeleton -> what its statements normalise to
+        self._skeletons: dict[bytes, Memo] = {}  # skeleton digest -> what its statements normalise to
 
-    def add(self, query: LoggedQuery) -> Shape | None:
-        """Count one statement under its shape; blank statements are ignored (None)."""
-        if not query.text or not query.text.strip():
-            return None
-        shape = self._shape_of(query.text)
-        if shape is None:
-            return None
-        shape.record(query, self.total)
-        self.total += query.count
+    def add(self, query: LoggedQuery, position: int | None = None) -> Shape | None:
+        """Count one statement under its shape (at ``position`` in the log, default: after the last counted);
+        blank statements are ignored (None)."""
+        found, skeleton = self._lookup(query.text)
+        shape = self._tokenized(query.text, skeleton) if isinstance(found, _Unknown) else found
+        return self._count(shape, query, position)
+
+    def add_known(self, query: LoggedQuery) -> bool:
+        """Count a statement if that needs no tokenizer (the memo knows its skeleton, or it is blank, too large or
+        undecodable); False when it does, and nothing was counted."""
+        found, _ = self._lookup(query.text)
+        if isinstance(found, _Unknown):
+            return False
+        self._count(found, query, None)
+        return True
+
+    def reserve(self, count: int) -> int:
+        """The log position of a statement counted elsewhere (a worker), its executions added to the total."""
+        position = self.total
+        self.total += count
+        return position
+
+    def _count(self, shape: Shape | None, query: LoggedQuery, position: int | None) -> Shape | None:
+        if shape is not None:
+            shape.record(query, self.total if position is None else position)
+            self.total += query.count
         return shape
 
-    def _shape_of(self, text: str) -> Shape | None:
+    def _lookup(self, text: str) -> tuple[Shape | None | _Unknown, Skeleton | None]:
+        """The shape of ``text`` where it takes no tokenizer (None: blank), else ``UNKNOWN``; and its skeleton."""
+        if not text or not text.strip():
+            return None, None
         if len(text) > self.max_chars:
-            return self._unparsed(text, "too_large", f"statement of over {self.max_chars} characters (max_statement_chars)")
+            return self._unparsed(text, "too_large", f"statement of over {self.max_chars} characters (max_statement_chars)"), None
         if not text.isascii() and _UNDECODED.search(text):
-            return self._unparsed(text, "encoding", "statement holds bytes that are not valid UTF-8")
+            return self._unparsed(text, "encoding", "statement holds bytes that are not valid UTF-8"), None
         skeleton = literal_slots(text, self.dialect)
-        memo = self._skeletons.get(skeleton.key) if skeleton is not None else None
-        if memo is not None and skeleton is not None and (known := memo.variants.get(memo.kept_values(text, skeleton))) is not None:
-            return self.shapes.get(known[0]) or self.shapes.setdefault(known[0], Shape(*known))
+        memo = self._skeletons.get(_digest(skeleton.key)) if skeleton is not None else None
+        if memo is None or skeleton is None:
+            return UNKNOWN, skeleton
+        fingerprint = memo if isinstance(memo, str) else memo.variants.get(memo.kept_values(text, skeleton))
+        return (UNKNOWN if fingerprint is None else self.shapes[fingerprint]), skeleton
+
+    def _tokenized(self, text: str, skeleton: Skeleton | None) -> Shape | None:
+        """Normalise ``text`` with the tokenizer (a failure becomes an unparsed shape) and memoise its skeleton."""
         try:
             with time_limit(self.timeout_s):
                 normalized, kept = normalize_tracked(text, self.dialect)
@@ -107,41 +145,47 @@ class ShapeCollector:
         if not normalized:
             return None
         fingerprint = fingerprint_of(normalized)
-        if fingerprint not in self.shapes:
-            self.shapes[fingerprint] = Shape(fingerprint, normalized)
+        shape = self.shapes.get(fingerprint) or self.shapes.setdefault(fingerprint, Shape(fingerprint, normalized))
         if skeleton is not None:
-            self._remember(text, skeleton, memo, normalized, kept, fingerprint)
-        return self.shapes[fingerprint]
+            self._remember(text, skeleton, normalized, kept, shape.fingerprint)
+        return shape
 
-    def _remember(self, text: str, skeleton: Skeleton, memo: _Memo | None, normalized: str, kept: frozenset[int],
-                  fingerprint: str) -> None:
+    def _remember(self, text: str, skeleton: Skeleton, normalized: str, kept: frozenset[int], fingerprint: str) -> None:
         """Memoise the fingerprint under the skeleton and the values of the literals the tokenizer kept."""
+        digest = _digest(skeleton.key)
+        memo = self._skeletons.get(digest)
         if memo is None:
             if len(self._skeletons) >= MAX_SKELETONS_KEPT:
                 return
             memo = _Memo.learn(text, skeleton, normalized, kept, self.dialect)
             if memo is None:
                 return
-            self._skeletons[skeleton.key] = memo
-        if len(memo.variants) < MAX_VARIANTS_KEPT:
-            memo.variants[memo.kept_values(text, skeleton)] = (fingerprint, normalized)
+            self._skeletons[digest] = memo if memo.kept else fingerprint
+        if isinstance(memo, _Memo) and memo.kept and len(memo.variants) < MAX_VARIANTS_KEPT:
+            memo.variants[memo.kept_values(text, skeleton)] = fingerprint
 
-    def merge(self, shapes: dict[str, Shape], total: int) -> None:
-        """Fold in the shapes another collector (a worker's, over other statements of the log) counted."""
-        offset = self.total
-        self.total += total
+    def merge(self, shapes: dict[str, Shape], memo: dict[bytes, Memo]) -> None:
+        """Fold in the shapes (positions already in this log's terms) and skeleton memo another collector (a
+        worker's, over other statements of the log) learned."""
         for fingerprint, other in shapes.items():
             mine = self.shapes.setdefault(fingerprint, Shape(fingerprint, other.sql, failure=other.failure))
-            mine.merge(other, offset)
+            mine.merge(other)
+        for digest, learned in memo.items():
+            known = self._skeletons.get(digest)
+            if known is None and len(self._skeletons) < MAX_SKELETONS_KEPT:
+                self._skeletons[digest] = learned
+            elif isinstance(known, _Memo) and isinstance(learned, _Memo):
+                room = max(0, MAX_VARIANTS_KEPT - len(known.variants))
+                known.variants.update(itertools.islice(learned.variants.items(), room))
 
     def forget_skeletons(self) -> None:
-        """Drop the skeleton memo once the log is read: it only speeds up reading, and holds a text per skeleton."""
+        """Drop the skeleton memo once the log is read: it only speeds up reading."""
         self._skeletons = {}
 
-    def take_shapes(self) -> tuple[dict[str, Shape], int]:
-        """The shapes and total counted so far, leaving this collector empty but for its skeleton memo."""
-        taken = self.shapes, self.total
-        self.shapes, self.total = {}, 0
+    def take_shapes(self) -> tuple[dict[str, Shape], int, dict[bytes, Memo]]:
+        """The shapes, total and skeleton memo gathered so far, leaving this collector empty (a worker's batch)."""
+        taken = self.shapes, self.total, self._skeletons
+        self.shapes, self.total, self._skeletons = {}, 0, {}
         return taken
 
     def _unparsed(self, text: str, reason: str, error: str) -> Shape:
@@ -152,6 +196,11 @@ class ShapeCollector:
         return self.shapes[fingerprint]
 
 
+def _digest(skeleton_key: str) -> bytes:
+    """16 bytes standing for a skeleton (its text averages a few hundred): a million fit in the memo."""
+    return hashlib.blake2b(skeleton_key.encode("utf-8", "surrogatepass"), digest_size=16).digest()
+
+
 @dataclass
 class _Memo:
     """What statements of one skeleton normalise to: which of its literals the tokenizer keeps, and per their values
@@ -159,7 +208,7 @@ class _Memo:
     are kept (an ordinal, a type size) and the rest become placeholders."""
 
     kept: tuple[int, ...]  # indexes into the skeleton's slots
-    variants: dict[tuple[str, ...], tuple[str, str]] = field(default_factory=dict)  # -> (fingerprint, normalised)
+    variants: dict[tuple[str, ...], str] = field(default_factory=dict)  # -> fingerprint
 
     def kept_values(self, text: str, skeleton: Skeleton) -> tuple[str, ...]:
         return tuple(text[skeleton.slots[i][0] : skeleton.slots[i][1]] for i in self.kept)
