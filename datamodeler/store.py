@@ -14,7 +14,7 @@ import os
 import stat
 import tempfile
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import TypeVar
@@ -32,10 +32,42 @@ ABANDONED_AFTER_S = 5.0  # an unlocked, empty temp file younger than this may be
 T = TypeVar("T")
 
 
+STREAMED_LISTS = ("tables", "relationships", "entities", "lineage", "joins", "usage")
+
+
 def dump_model(model: DataModel) -> str:
     """The model as stable, diffable JSON text."""
-    data = model.sort().model_dump(mode="json", exclude_none=True)
-    return json.dumps(data, indent=2, ensure_ascii=False) + "\n"
+    return "".join(model_json_chunks(model))
+
+
+def model_json_chunks(model: DataModel) -> Iterator[str]:
+    """The text of ``dump_model`` in pieces, one record of the long lists at a time: a warehouse of 100,000
+    tables makes a file of about a gigabyte, and dumping it whole held seven times that in memory."""
+    model.sort()
+    rest = model.model_dump(mode="json", exclude_none=True, exclude=set(STREAMED_LISTS))
+    names = [n for n in type(model).model_fields if n in rest or n in STREAMED_LISTS]
+    yield "{"
+    for position, name in enumerate(names):
+        yield ("," if position else "") + f"\n  {json.dumps(name)}: "
+        if name in STREAMED_LISTS:
+            yield from _list_chunks(getattr(model, name))
+        else:
+            yield _indented(rest[name], 1)
+    yield "\n}\n"
+
+
+def _list_chunks(records: list) -> Iterator[str]:
+    """A list of records at depth 1 of the file, formatted as ``json.dumps(..., indent=2)`` would."""
+    if not records:
+        yield "[]"
+        return
+    for position, record in enumerate(records):
+        yield ("," if position else "[") + "\n    " + _indented(record.model_dump(mode="json", exclude_none=True), 2)
+    yield "\n  ]"
+
+
+def _indented(value: object, depth: int) -> str:
+    return json.dumps(value, indent=2, ensure_ascii=False).replace("\n", "\n" + "  " * depth)
 
 
 # -- the lock ---------------------------------------------------------------------------------------
@@ -117,7 +149,7 @@ def lock_timeout() -> float:
 
 # -- atomic writes ----------------------------------------------------------------------------------
 
-def write_atomic(path: Path, content: str | bytes) -> None:
+def write_atomic(path: Path, content: str | bytes | Iterable[str]) -> None:
     """Write ``content`` to ``path`` so that a crash at any moment leaves either the old or the new file.
 
     The file gets the usual permissions (an existing file's mode, else 0666 less the umask); temp files
@@ -125,7 +157,6 @@ def write_atomic(path: Path, content: str | bytes) -> None:
     """
     path = Path(path)
     directory = check_writable(path, probe=False)
-    data = content.encode("utf-8") if isinstance(content, str) else content
     mode = _mode_for(path)
     remove_abandoned_temps(path)
     try:
@@ -133,7 +164,7 @@ def write_atomic(path: Path, content: str | bytes) -> None:
     except OSError as exc:
         raise _write_error(path, exc) from exc
     try:
-        _fill(fd, data, mode)
+        _fill(fd, content, mode)
         os.replace(tmp_name, path)
     except BaseException as exc:
         Path(tmp_name).unlink(missing_ok=True)
@@ -145,11 +176,13 @@ def write_atomic(path: Path, content: str | bytes) -> None:
     _fsync_directory(directory)
 
 
-def _fill(fd: int, data: bytes, mode: int) -> None:
+def _fill(fd: int, content: str | bytes | Iterable[str], mode: int) -> None:
     fcntl.flock(fd, fcntl.LOCK_EX)  # marks the temp file as being written: cleaners leave it alone
     os.fchmod(fd, mode)
+    chunks = [content] if isinstance(content, (str, bytes)) else content
     with os.fdopen(fd, "wb", closefd=False) as handle:
-        handle.write(data)
+        for chunk in chunks:
+            handle.write(chunk.encode("utf-8") if isinstance(chunk, str) else chunk)
         handle.flush()
         os.fsync(handle.fileno())
 
@@ -264,7 +297,7 @@ def _fsync_directory(directory: Path) -> None:
 def save_model(model: DataModel, path: Path = DEFAULT_MODEL_PATH) -> None:
     """Write the model file atomically, under its lock, exactly as given (see ``save_scanned`` for scans)."""
     with model_lock(path):
-        write_atomic(Path(path), dump_model(model))
+        write_atomic(Path(path), model_json_chunks(model))
 
 
 def save_scanned(model: DataModel, path: Path = DEFAULT_MODEL_PATH) -> DataModel:
@@ -274,7 +307,7 @@ def save_scanned(model: DataModel, path: Path = DEFAULT_MODEL_PATH) -> DataModel
     with model_lock(path):
         on_disk = _decisions_on_disk(path)
         merged = merge_decisions(on_disk, model) if on_disk else model
-        write_atomic(path, dump_model(merged))
+        write_atomic(path, model_json_chunks(merged))
     return merged
 
 
@@ -287,7 +320,7 @@ def update_model(path: Path, change: Callable[[DataModel], T]) -> T:
     with model_lock(path):
         model = load_model(path)
         result = change(model)
-        write_atomic(path, dump_model(model))
+        write_atomic(path, model_json_chunks(model))
     return result
 
 
