@@ -241,3 +241,26 @@ def test_camel_case_number_keys_and_a_line_table_without_declared_keys(tmp_path)
     for label in ("customers.salesRepEmployeeNumber->employees", "employees.reportsTo->employees",
                   "orders.customerNumber->customers", "orderdetails.orderNumber->orders", "orderdetails.productCode->products"):
         assert labels[label].status == "verified", label
+
+
+def test_a_reference_a_composite_reference_already_states_is_implied(tmp_path):
+    # takes(course_id, sec_id) -> section, and section.course_id -> course: takes.course_id -> course is the chain's
+    # transitive edge; addresses.customer_id beside orders.customer_id is a chain of one-column references: both stay
+    url = sqlite_db(tmp_path, """
+        CREATE TABLE course (course_id INTEGER PRIMARY KEY, title TEXT);
+        CREATE TABLE section (course_id INTEGER, sec_id INTEGER, room TEXT, PRIMARY KEY (course_id, sec_id));
+        CREATE TABLE takes (student_no INTEGER, course_id INTEGER, sec_id INTEGER, grade TEXT);
+        CREATE TABLE customers (customer_id INTEGER PRIMARY KEY, name TEXT);
+        CREATE TABLE addresses (address_id INTEGER PRIMARY KEY, customer_id INTEGER);
+        CREATE TABLE orders (order_id INTEGER PRIMARY KEY, customer_id INTEGER, address_id INTEGER);
+    """, {"course": [(c, f"t{c}") for c in range(1, 21)], "section": [(c, s, "r") for c in range(1, 21) for s in (1, 2)],
+          "takes": [(i, 1 + i % 20, 1 + i % 2, "A") for i in range(60)],
+          "customers": [(c, f"c{c}") for c in range(1, 31)], "addresses": [(a, 1 + a % 30) for a in range(1, 41)],
+          "orders": [(o, 1 + (o * 7) % 30, 1 + o % 40) for o in range(1, 81)]})
+    rels = {(r.child_table, tuple(r.child_columns), r.parent_table): r for r in scan(url).relationships}
+    assert rels[("takes", ("course_id", "sec_id"), "section")].status == "verified"
+    implied = rels[("takes", ("course_id",), "course")]
+    assert implied.status == "rejected" and "implied by" in implied.evidence[-1].detail
+    assert rels[("section", ("course_id",), "course")].status == "verified"
+    for chain in (("orders", ("customer_id",), "customers"), ("orders", ("address_id",), "addresses"), ("addresses", ("customer_id",), "customers")):
+        assert rels[chain].status == "verified", chain

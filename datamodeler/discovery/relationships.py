@@ -2,7 +2,8 @@
 
     partitions (families) -> proposers (declared, query joins, naming, roles, composite) -> verifiers (types,
     parent key, value range, inclusion) -> scoring -> most specific parent (subtypes) -> ambiguity resolution
-    -> data-driven candidates (values) -> cardinality -> subtype roles
+    -> data-driven candidates (values) -> references a composite already states (implied) -> cardinality
+    -> subtype roles
 
 Works with no source (schema only: names, types and declared keys) and with no LLM.
 """
@@ -13,6 +14,7 @@ from ..identifiers import schema_vocabulary
 from ..model import Cardinality, DataModel, Relationship, Table
 from ..profile import Budget, ExecutingSource, is_unique
 from .families import logical_tables, mark_partitions
+from .implied import reject_implied
 from .proposers import propose_all
 from .proposers.values import propose_unexplained
 from .scoring import alive_score, apply_scores, cannot_matter, child_key, resolve_ambiguity, upper_bound
@@ -31,6 +33,7 @@ def discover_relationships(model: DataModel, source: ExecutingSource | None = No
         kept = _verify_and_resolve(propose_all(model), context)
         if source is not None:
             kept += _verify_and_resolve(_unexplained_candidates(model, kept), context)
+    reject_implied(kept)
     for rel in kept:
         rel.cardinality = cardinality(model, rel)
     mark_subtypes(model, kept)
