@@ -264,3 +264,34 @@ def test_a_reference_a_composite_reference_already_states_is_implied(tmp_path):
     assert rels[("section", ("course_id",), "course")].status == "verified"
     for chain in (("orders", ("customer_id",), "customers"), ("orders", ("address_id",), "addresses"), ("addresses", ("customer_id",), "customers")):
         assert rels[chain].status == "verified", chain
+
+
+def test_a_tables_own_key_references_only_a_table_it_is_named_after(tmp_path):
+    # customer_orders.order_id (its own key, 1..15) fits order_items' keys 1..40 and 'order' starts 'order_items', but
+    # an own key is a reference only to a supertype whose key it is named after (purchase_transaction_id)
+    url = sqlite_db(tmp_path, """
+        CREATE TABLE customer_orders (order_id INTEGER PRIMARY KEY, placed TEXT);
+        CREATE TABLE order_items (order_item_id INTEGER PRIMARY KEY, order_id INTEGER, qty INTEGER);
+        CREATE TABLE transactions (transaction_id INTEGER PRIMARY KEY, amount REAL);
+        CREATE TABLE purchases (purchase_transaction_id INTEGER PRIMARY KEY, broker TEXT);
+    """, {"customer_orders": [(o, "2020") for o in range(1, 16)], "order_items": [(i, 1 + i % 15, 2) for i in range(1, 41)],
+          "transactions": [(t, 1.0) for t in range(1, 41)], "purchases": [(t, "b") for t in range(3, 41, 3)]})
+    rels = by_label(scan(url))
+    assert rels["order_items.order_id->customer_orders"].status == "verified"
+    assert "customer_orders.order_id->order_items" not in rels
+    subtype = rels["purchases.purchase_transaction_id->transactions"]
+    assert subtype.status == "verified" and subtype.role == "subtype"
+
+
+def test_a_role_name_ending_with_a_short_two_word_key_matches_it(tmp_path):
+    # source_u_id / target_u_id end with the words of useracct.u_id; 'paid' does not end with a_id
+    url = sqlite_db(tmp_path, """
+        CREATE TABLE useracct (u_id INTEGER PRIMARY KEY, name TEXT);
+        CREATE TABLE item (i_id INTEGER PRIMARY KEY, title TEXT);
+        CREATE TABLE trust (source_u_id INTEGER, target_u_id INTEGER, trust REAL);
+    """, {"useracct": [(u, f"u{u}") for u in range(1, 8)], "item": [(i, f"i{i}") for i in range(1, 9)],
+          "trust": [(1, 2, 0.5), (1, 3, 0.2), (2, 4, 0.9), (5, 3, 0.1), (6, 7, 0.4)]})
+    rels = by_label(scan(url))
+    for label in ("trust.source_u_id->useracct", "trust.target_u_id->useracct"):
+        assert rels[label].status == "verified" and rels[label].evidence[0].strategy == "suffix", label
+    assert all(r.status == "rejected" for k, r in rels.items() if k.endswith("->item"))
