@@ -313,3 +313,22 @@ def test_confidence_is_calibrated_by_status_and_shared_by_tied_parents(tmp_path)
     tied = [r for r in scan(url).relationships if r.child_columns == ["sponsor_no"] and r.status == "plausible"]
     assert {r.parent_table for r in tied} == {"people", "church"}
     assert all(any(e.kind == "ambiguous" for e in r.evidence) and r.confidence <= 1 / 3 for r in tied)
+
+
+def test_participant_and_kin_role_words_point_to_people(tmp_path):
+    # winner_id / loser_id name a participant, male_id / female_id a person: the role picks the table among keys
+    # that fit the values alike (players' and tournaments' ids 1..20; people's and church's 1..12)
+    url = sqlite_db(tmp_path, """
+        CREATE TABLE players (player_id INTEGER PRIMARY KEY, name TEXT);
+        CREATE TABLE tournaments (tourney_id INTEGER PRIMARY KEY, name TEXT);
+        CREATE TABLE matches (match_no INTEGER PRIMARY KEY, tourney_id INTEGER, winner_id INTEGER, loser_id INTEGER);
+        CREATE TABLE people (people_id INTEGER PRIMARY KEY, name TEXT);
+        CREATE TABLE church (church_id INTEGER PRIMARY KEY, name TEXT);
+        CREATE TABLE wedding (church_id INTEGER, male_id INTEGER, female_id INTEGER, year INTEGER);
+    """, {"players": [(i, f"p{i}") for i in range(1, 21)], "tournaments": [(i, f"t{i}") for i in range(1, 21)],
+          "matches": [(m, 1 + m % 20, 1 + (m * 3) % 20, 1 + (m * 7 + 1) % 20) for m in range(1, 31)],
+          "people": [(i, f"h{i}") for i in range(1, 13)], "church": [(i, f"c{i}") for i in range(1, 13)],
+          "wedding": [(1, 1, 2, 2014), (3, 3, 4, 2015), (5, 5, 8, 2016), (6, 7, 6, 2016)]})
+    rels = by_label(scan(url))
+    for label in ("matches.winner_id->players", "matches.loser_id->players", "wedding.male_id->people", "wedding.female_id->people"):
+        assert rels[label].status == "verified", label
