@@ -8,7 +8,7 @@ from pathlib import Path
 from datamodeler.check import find_contradictions
 from datamodeler.discovery.keys import infer_primary_keys
 from datamodeler.discovery.relationships import discover_relationships
-from datamodeler.model import DataModel, SourceInfo
+from datamodeler.model import DataModel, JoinStat, SourceInfo
 from datamodeler.profile import Budget, profile_tables
 from datamodeler.sources import CatalogFilter, open_source
 
@@ -24,11 +24,12 @@ def sqlite_db(tmp_path: Path, script: str, rows: dict[str, list[tuple]]) -> str:
     return f"sqlite:///{path}"
 
 
-def scan(url: str) -> DataModel:
+def scan(url: str, joins: list[JoinStat] | None = None) -> DataModel:
     source = open_source(url)
     try:
         model = DataModel(source=SourceInfo(url=url, dialect=source.dialect, scanned_at="test"))
         model.tables = source.catalog(CatalogFilter())
+        model.joins = joins or []
         model.notes = profile_tables(source, model.tables, 100_000, Budget(30, 10))
         infer_primary_keys(source, model.tables, Budget(30, 10))
         model.relationships = discover_relationships(model, source, 100_000, Budget(30, 10))
@@ -264,6 +265,9 @@ def test_a_reference_a_composite_reference_already_states_is_implied(tmp_path):
     assert rels[("section", ("course_id",), "course")].status == "verified"
     for chain in (("orders", ("customer_id",), "customers"), ("orders", ("address_id",), "addresses"), ("addresses", ("customer_id",), "customers")):
         assert rels[chain].status == "verified", chain
+    # the query log joins takes.course_id to course directly: a path people use, kept
+    joined = scan(url, [JoinStat(left_table="takes", left_columns=["course_id"], right_table="course", right_columns=["course_id"], count=9)])
+    assert by_label(joined)["takes.course_id->course"].status == "verified"
 
 
 def test_a_tables_own_key_references_only_a_table_it_is_named_after(tmp_path):

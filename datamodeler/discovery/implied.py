@@ -10,7 +10,8 @@ live composite reference from a proper superset of its child columns leads, colu
 through live relationships of the composite's parent (one or more hops: ``draft_copies.document_id`` ->
 ``document_drafts`` -> ``documents``). Only composites (two or more columns) open a path, so a chain of
 single-column references (``orders.customer_id`` next to ``orders.address_id`` -> ``addresses.customer_id``)
-is never collapsed. Declared relationships are never rejected.
+is never collapsed. Declared relationships, and those the query log joins along (a path people use directly),
+are never rejected.
 """
 
 from __future__ import annotations
@@ -72,6 +73,11 @@ def implied_by(rel: Relationship, composites: list[Relationship], edges: dict[No
     return None
 
 
+def _joined(rel: Relationship) -> bool:
+    """The query log joins along it: a path people use directly (``episodes.title_sk = titles.title_sk``), kept."""
+    return any(e.kind == "query_join" for e in rel.evidence)
+
+
 def reject_implied(kept: list[Relationship]) -> None:
     """Reject every inferred relationship a composite reference already states (see the module docstring)."""
     live = [r for r in kept if _live(r)]
@@ -80,7 +86,7 @@ def reject_implied(kept: list[Relationship]) -> None:
         return
     edges = _column_edges(live)
     for rel in live:
-        if rel.status == "declared" or (composite := implied_by(rel, composites, edges)) is None:
+        if rel.status == "declared" or _joined(rel) or (composite := implied_by(rel, composites, edges)) is None:
             continue
         rel.status = "rejected"
         rel.confidence = min(rel.confidence, 0.69)
