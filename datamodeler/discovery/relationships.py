@@ -23,15 +23,16 @@ from .verifiers import VerifyContext, verify
 
 
 def discover_relationships(model: DataModel, source: ExecutingSource | None = None, sample_rows: int = 100_000,
-                           budget: Budget | None = None) -> list[Relationship]:
+                           budget: Budget | None = None, value_search: bool = True) -> list[Relationship]:
     """Every relationship candidate with its evidence, status, confidence, cardinality and FK health; partitions
-    and shards (``Table.part_of``) take no part: their logical table stands for them."""
+    and shards (``Table.part_of``) take no part: their logical table stands for them. ``value_search``: the
+    data-driven candidates for columns no name explains (``[scan] value_search``), with a source only."""
     mark_partitions(model.tables)
     model = model.model_copy(update={"tables": logical_tables(model.tables)})
     context = VerifyContext(model=model, source=source, sample_rows=sample_rows, budget=budget)
     with schema_vocabulary(schema_names(model.tables)):
         kept = _verify_and_resolve(propose_all(model), context)
-        if source is not None:
+        if source is not None and value_search:
             kept += _verify_and_resolve(_unexplained_candidates(model, kept), context)
     reject_implied(kept)
     for rel in kept:
