@@ -336,3 +336,18 @@ def test_participant_and_kin_role_words_point_to_people(tmp_path):
     rels = by_label(scan(url))
     for label in ("matches.winner_id->players", "matches.loser_id->players", "wedding.male_id->people", "wedding.female_id->people"):
         assert rels[label].status == "verified", label
+
+
+def test_the_data_driven_search_can_be_switched_off(tmp_path):
+    url = sqlite_db(tmp_path, """
+        CREATE TABLE people (people_id INTEGER PRIMARY KEY, name TEXT);
+        CREATE TABLE wedding (wedding_id INTEGER PRIMARY KEY, sponsor_no INTEGER);
+    """, {"people": [(i, f"p{i}") for i in range(1, 13)], "wedding": [(1, 2), (2, 5), (3, 7), (4, 9)]})
+    assert any("values" in r.sources for r in scan(url).relationships)
+    source = open_source(url)
+    try:
+        model = DataModel(source=SourceInfo(url=url, dialect=source.dialect, scanned_at="test"), tables=source.catalog(CatalogFilter()))
+        profile_tables(source, model.tables, 100_000, Budget(30, 10))
+        assert not [r for r in discover_relationships(model, source, value_search=False) if "values" in r.sources]
+    finally:
+        source.close()
