@@ -188,9 +188,9 @@ class DataRun:
         return Score(s.name, s.found, s.truth + extra, s.hits + extra)
 
 
-def spider_databases(folder: Path, sample: int | None) -> list[Path]:
-    """The Spider SQLite files; every n-th one when a sample size is given (a stable subset)."""
-    files = sorted(folder.glob("*.sqlite"))
+def spider_databases(folder: Path, sample: int | None, only: set[str] | None = None) -> list[Path]:
+    """The Spider SQLite files (those named in ``only`` when given); every n-th one when a sample size is given."""
+    files = sorted(f for f in folder.glob("*.sqlite") if not only or f.stem in only)
     if sample and sample < len(files):
         step = len(files) / sample
         files = [files[int(i * step)] for i in range(sample)]
@@ -267,15 +267,15 @@ def data_markdown(rows: list[tuple[str, DataRun, float | None]]) -> str:
 
 
 def run_mutations(folder: Path, selected: list[str], sample: int | None, workdir: Path, jobs: int, verbose: bool,
-                  errors_file: Path | None = None) -> str:
+                  errors_file: Path | None = None, only: set[str] | None = None, keys: tuple[bool, ...] = (True, False)) -> str:
     """Every selected mutation with PKs kept and dropped; the F1 cost against the original names; the errors of the
     original names grouped by cause (every error, per database, to ``errors_file``)."""
-    files = spider_databases(folder, sample)
+    files = spider_databases(folder, sample, only)
     rows: list[tuple[str, DataRun, float | None]] = []
     calibration: list[tuple[float, bool]] = []
     causes: list[str] = []
     listing: list[str] = []
-    for keep in (True, False):
+    for keep in keys:
         base = None
         for mutation in selected:
             run = run_spider_data(files, mutation, keep, workdir, jobs)
@@ -346,13 +346,17 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--sample", type=int, default=None, help="use every n-th of the Spider databases, this many in all")
     parser.add_argument("--mutations", default=",".join(mutations.MUTATIONS), help="comma-separated: " + ", ".join(mutations.MUTATIONS))
     parser.add_argument("--jobs", type=int, default=2, help="worker processes for the Spider databases")
+    parser.add_argument("--only", default=None, help="comma-separated Spider database names (file stems): a subset for fast iteration")
+    parser.add_argument("--pks", choices=("both", "kept", "dropped"), default="both", help="the Spider runs with PKs kept, dropped, or both")
     args = parser.parse_args(argv)
     rows: list[tuple[Score, Score]] = []
     with tempfile.TemporaryDirectory(prefix="dm-bench-") as tmp:
         data = args.datasets / "spider" / "database"
         if not args.no_spider_data and data.is_dir():
             selected = ["original"] + [m for m in args.mutations.split(",") if m and m != "original"]
-            print(run_mutations(data, selected, args.sample, Path(tmp), args.jobs, args.verbose, args.errors) + "\n", flush=True)
+            only = {name.strip() for name in args.only.split(",") if name.strip()} if args.only else None
+            keys = {"both": (True, False), "kept": (True,), "dropped": (False,)}[args.pks]
+            print(run_mutations(data, selected, args.sample, Path(tmp), args.jobs, args.verbose, args.errors, only, keys) + "\n", flush=True)
         if args.only_spider_data:
             return 0
         for name in SAMPLE_DATABASES:

@@ -4,11 +4,13 @@
     python benchmarks/scale.py --tables 1000 --queries 100000 --shapes 10000
     python benchmarks/scale.py --sweep                           # 10k / 25k / 50k shapes at fixed tables: linear?
     python benchmarks/scale.py --shape all --sizes 1000,2000,4000  # generator shapes: seconds per stage per size
+    python benchmarks/scale.py --shape star --sizes 1000 --no-value-search  # ... without the data-driven search
     python benchmarks/scale.py --tables 100000 --queries 10000000  # the moonshot (1,000,000 shapes; hours here)
 
 ``--shape`` builds warehouses whose naming once made discovery quadratic: ``shared_key`` (every table keyed ``id``,
 ``t<k>.t<k//2>_id``, SQLite), ``chain`` (chains of 1,000 tables ``t<k>.t<k-1>_id``), ``star`` (one fact per 500
-dimensions), ``repeated`` (schemas holding the same ten table names, DuckDB); each with 5 statement shapes per
+dimensions), ``repeated`` (schemas holding the same ten table names, DuckDB), ``roles`` (``t<k>.<syllables>_ref`` -> ``t<k//2>.id``:
+role names no table name explains, every value fitting every key: the data-driven search's worst case); each with 5 statement shapes per
 table, 10 statements each, and prints a markdown row per size (ms per table should stay flat).
 
 The warehouse (DuckDB) is built deterministically from a seed: schemas of star-like groups, each with dimension
@@ -37,6 +39,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from datamodeler.config import load_settings, with_overrides  # noqa: E402
 from datamodeler.scan import ScanOptions, run_scan  # noqa: E402
 
 SYLLABLES = ("ka", "lo", "ru", "me", "si", "ta", "no", "vi", "pe", "du", "ga", "zo", "fi", "be", "xu", "ha")
@@ -196,7 +199,7 @@ def write_query_log(path: Path, groups, queries: int, shapes: int, seed: int = 1
 
 # --- Generator shapes (issue 14): warehouses whose naming makes naive discovery quadratic -------------------------
 
-SHAPES = ("shared_key", "chain", "star", "repeated")
+SHAPES = ("shared_key", "chain", "star", "repeated", "roles")
 SHAPE_KINDS_PER_TABLE = 5  # distinct statement shapes per table in the log
 
 
@@ -219,6 +222,8 @@ def shape_tables(shape: str, tables: int) -> list[TableSpec]:
         return [TableSpec(None, f"t{k}", [(f"t{k // 2}_id", k // 2)] if k else []) for k in range(tables)]
     if shape == "chain":  # t<k>.parent_id -> t<k-1>.id: chains of 1,000 tables, all their references named alike
         return [TableSpec(None, f"t{k}", [(f"t{k - 1}_id", k - 1)] if k % 1000 else []) for k in range(tables)]
+    if shape == "roles":  # t<k>.<syllables>_ref -> t<k//2>.id: role names no table name explains (the value search's work)
+        return [TableSpec(None, f"t{k}", [(f"{word(k // 2)}_ref", k // 2)] if k else []) for k in range(tables)]
     if shape == "star":  # one fact per 501 tables, referencing its 500 dimensions
         return _star_tables(tables)
     if shape == "repeated":  # schemas s0000.. holding the same ten table names (an app database per tenant)
@@ -415,8 +420,10 @@ def run_once(tables: int, queries: int, shapes: int, rows: int, workdir: Path, r
     }
 
 
-def run_shape(shape: str, tables: int, per_shape: int, rows: int, workdir: Path, queries: int | None = None) -> dict:
-    """Build a generator shape's warehouse and log, scan it (no LLM), return the per-stage seconds and memory."""
+def run_shape(shape: str, tables: int, per_shape: int, rows: int, workdir: Path, queries: int | None = None,
+              value_search: bool = True) -> dict:
+    """Build a generator shape's warehouse and log, scan it (no LLM), return the per-stage seconds and memory;
+    ``value_search=False`` switches the data-driven relationship search off (``[scan] value_search``)."""
     specs = shape_tables(shape, tables)
     suffix = ".duckdb" if any(s.schema for s in specs) else ".db"
     db, log, out = workdir / f"{shape}_{tables}{suffix}", workdir / f"{shape}_{tables}.jsonl", workdir / f"{shape}_{tables}.json"
@@ -427,8 +434,9 @@ def run_shape(shape: str, tables: int, per_shape: int, rows: int, workdir: Path,
     url = f"duckdb:///{db}" if suffix == ".duckdb" else f"sqlite:///{db}"
     started = time.monotonic()
     with TreeMemory() as memory:
-        _, summary = run_scan(ScanOptions(url=url, query_logs=[log], out=out, use_llm=False))
-    return {"shape": shape, "tables": summary.tables, "queries": summary.queries.get("total"),
+        settings = with_overrides(load_settings(), "scan", value_search=value_search)
+        _, summary = run_scan(ScanOptions(url=url, query_logs=[log], out=out, use_llm=False, settings=settings))
+    return {"shape": shape, "value_search": value_search, "tables": summary.tables, "queries": summary.queries.get("total"),
             "shapes": summary.queries.get("distinct"), "build_s": round(built, 1), "log_s": round(written, 1),
             "timings": summary.timings, "wall_s": round(time.monotonic() - started, 1), "peak_tree_mib": round(memory.peak),
             "relationships": summary.relationships}
@@ -440,6 +448,7 @@ def run_isolated(shape: str, tables: int, args: argparse.Namespace, workdir: Pat
 
     command = [sys.executable, __file__, "--shape", shape, "--sizes", str(tables), "--one", "--workdir", str(workdir),
                "--queries-per-shape", str(args.queries_per_shape), "--rows-per-table", str(args.rows_per_table)]
+    command += ["--no-value-search"] if args.no_value_search else []
     done = subprocess.run(command, capture_output=True, text=True, check=False)
     if done.returncode:
         raise SystemExit(f"{shape} at {tables} tables failed:\n{done.stderr[-2000:]}")
@@ -453,7 +462,8 @@ def report_shapes(results: list[dict]) -> None:
     print("| --- | ---: | ---: | " + " | ".join("---:" for _ in stages) + " | ---: | ---: | ---: |")
     for r in results:
         seconds = " | ".join(f"{r['timings'].get(s, 0):.1f}" for s in stages)
-        print(f"| {r['shape']} | {r['tables']:,} | {r['shapes']:,} | {seconds} | {r['wall_s']:.1f} "
+        label = r["shape"] + ("" if r.get("value_search", True) else " (no value search)")
+        print(f"| {label} | {r['tables']:,} | {r['shapes']:,} | {seconds} | {r['wall_s']:.1f} "
               f"| {1000 * r['wall_s'] / max(1, r['tables']):.1f} | {r['peak_tree_mib']} |", flush=True)
 
 
@@ -482,13 +492,16 @@ def main() -> None:
                         help="a generator shape (repeatable; 'all' for every one): per-stage time at each of --sizes")
     parser.add_argument("--sizes", default="1000,2000,4000,10000", help="table counts for --shape (comma-separated)")
     parser.add_argument("--queries-per-shape", type=int, default=10, help="statements per distinct shape for --shape")
+    parser.add_argument("--no-value-search", action="store_true",
+                        help="with --shape: switch the data-driven relationship search off, to measure what it adds")
     parser.add_argument("--one", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
     workdir = args.workdir or Path(tempfile.mkdtemp(prefix="datamodeler-scale-"))
     workdir.mkdir(parents=True, exist_ok=True)
     print(f"workdir {workdir}, {os.cpu_count()} cores, python {sys.version.split()[0]}")
     if args.shape and args.one:  # one size, in this process: a JSON line for the parent
-        print(json.dumps(run_shape(args.shape[0], int(args.sizes), args.queries_per_shape, args.rows_per_table, workdir)))
+        print(json.dumps(run_shape(args.shape[0], int(args.sizes), args.queries_per_shape, args.rows_per_table, workdir,
+                                   value_search=not args.no_value_search)))
         return
     if args.shape:
         shapes = SHAPES if "all" in args.shape else tuple(dict.fromkeys(args.shape))

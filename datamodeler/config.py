@@ -11,6 +11,7 @@
     statement_timeout_s = 30
     workers = 2
     history_days = 30           # live query history read from Snowflake, BigQuery, Databricks
+    value_search = true         # data-driven candidates for reference columns no name explains
 
     [ask]
     prompt_budget_tokens = 8000 # the whole schema goes to the LLM when it fits; otherwise the linked tables
@@ -54,6 +55,7 @@ class ScanSettings:
     lineage_timeout_s: float = 10.0  # per distinct statement: parse + qualify + trace
     history_days: int = 30  # how far back live warehouse query history is read
     duckdb_memory_limit: str = "1GB"  # DuckDB's buffer cache while profiling (its default is 80% of RAM)
+    value_search: bool = True  # data-driven candidates for reference columns no name explains (discovery/proposers/values.py)
 
 
 @dataclass(frozen=True)

@@ -25,6 +25,8 @@ REFERENCE_SUFFIXES = KEY_SUFFIXES + ("by", "to", "via")
 PERSON_TABLE_WORDS = ("employee", "staff", "user", "person", "people", "member", "customer", "account", "agent",
                       "admin", "author", "owner", "contact", "physician", "nurse", "student", "faculty", "client")
 STAFF_TABLE_WORDS = ("employee", "staff", "user", "agent", "admin", "person", "people")
+PARTICIPANT_TABLE_WORDS = ("player", "athlete", "competitor", "participant", "person", "people", "member", "team")
+KIN_TABLE_WORDS = ("person", "people", "member", "user", "customer", "employee", "student")
 
 ROLE_WORDS = {
     # role word in a column name -> the kinds of tables it points to, best first
@@ -38,6 +40,9 @@ ROLE_WORDS = {
     "author": PERSON_TABLE_WORDS, "requested": PERSON_TABLE_WORDS, "requester": PERSON_TABLE_WORDS,
     "referred": PERSON_TABLE_WORDS, "referrer": PERSON_TABLE_WORDS, "invited": PERSON_TABLE_WORDS,
     "sender": PERSON_TABLE_WORDS, "recipient": PERSON_TABLE_WORDS, "follower": PERSON_TABLE_WORDS,
+    "winner": PARTICIPANT_TABLE_WORDS, "loser": PARTICIPANT_TABLE_WORDS, "opponent": PARTICIPANT_TABLE_WORDS,
+    "male": KIN_TABLE_WORDS, "female": KIN_TABLE_WORDS, "husband": KIN_TABLE_WORDS, "wife": KIN_TABLE_WORDS,
+    "spouse": KIN_TABLE_WORDS, "friend": KIN_TABLE_WORDS,
     "parent": (), "reports_to": STAFF_TABLE_WORDS,
 }
 SELF_ROLE_WORDS = frozenset({"manager", "supervisor", "reports", "boss", "parent"})

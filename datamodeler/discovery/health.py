@@ -94,16 +94,23 @@ def confidence_factor(rel: Relationship) -> float:
     return max(0.0, min(factors))
 
 
-CALIBRATION = ((0.0, 0.0), (PLAUSIBLE_AT, 0.05), (VERIFIED_AT, 0.35), (0.99, 0.6), (1.0, 1.0))
-"""Score -> confidence knots, measured on the 157 Spider databases with data (docs/benchmarks.md, reliability table):
-candidates short of full naming and inclusion support were right about half of the time, full ones ~93%."""
+CALIBRATION = ((0.0, 0.0), (PLAUSIBLE_AT, 0.02), (VERIFIED_AT, 0.05), (0.99, 0.1), (1.0, 1.0))
+"""Score -> confidence knots for candidates the data did not let verify, measured on the 157 Spider databases with
+data (docs/benchmarks.md, reliability table): short of full naming and inclusion support, none of 31 was right."""
+CALIBRATION_VERIFIED = ((VERIFIED_AT, 0.65), (0.99, 0.8), (1.0, 1.0))
+"""The same for verified candidates (healthy on the data): short of full support ~3 in 4 were right, full ones ~94%."""
+AMBIGUOUS_SHARE = 1
+"""n parents that fit alike (a tie) share the verified confidence as 1 / (n + AMBIGUOUS_SHARE): one of them is right,
+or none (the column is an attribute that happens to fit); measured ~22% right for mostly 2- and 3-way ties."""
 
 
-def calibrated(score: float) -> float:
-    """The share of candidates with this score that were right on the dev sets (piecewise linear in ``CALIBRATION``)."""
-    if score >= CALIBRATION[-1][0]:
-        return CALIBRATION[-1][1]
-    for (x0, y0), (x1, y1) in zip(CALIBRATION, CALIBRATION[1:]):
+def calibrated(score: float, verified: bool = False) -> float:
+    """The share of candidates with this score (and status) that were right on the dev sets, piecewise linear in
+    ``CALIBRATION`` or, for a verified candidate, ``CALIBRATION_VERIFIED``."""
+    knots = CALIBRATION_VERIFIED if verified and score >= VERIFIED_AT else CALIBRATION
+    if score >= knots[-1][0]:
+        return knots[-1][1]
+    for (x0, y0), (x1, y1) in zip(knots, knots[1:]):
         if score < x1:
             return y0 + (y1 - y0) * (max(score, x0) - x0) / (x1 - x0)
-    return CALIBRATION[-1][1]
+    return knots[-1][1]

@@ -2,7 +2,8 @@
 
     partitions (families) -> proposers (declared, query joins, naming, roles, composite) -> verifiers (types,
     parent key, value range, inclusion) -> scoring -> most specific parent (subtypes) -> ambiguity resolution
-    -> data-driven candidates (values) -> cardinality -> subtype roles
+    -> data-driven candidates (values) -> references a composite already states (implied) -> cardinality
+    -> subtype roles
 
 Works with no source (schema only: names, types and declared keys) and with no LLM.
 """
@@ -13,6 +14,7 @@ from ..identifiers import schema_vocabulary
 from ..model import Cardinality, DataModel, Relationship, Table
 from ..profile import Budget, ExecutingSource, is_unique
 from .families import logical_tables, mark_partitions
+from .implied import reject_implied
 from .proposers import propose_all
 from .proposers.values import propose_unexplained
 from .scoring import alive_score, apply_scores, cannot_matter, child_key, resolve_ambiguity, upper_bound
@@ -21,16 +23,18 @@ from .verifiers import VerifyContext, verify
 
 
 def discover_relationships(model: DataModel, source: ExecutingSource | None = None, sample_rows: int = 100_000,
-                           budget: Budget | None = None) -> list[Relationship]:
+                           budget: Budget | None = None, value_search: bool = True) -> list[Relationship]:
     """Every relationship candidate with its evidence, status, confidence, cardinality and FK health; partitions
-    and shards (``Table.part_of``) take no part: their logical table stands for them."""
+    and shards (``Table.part_of``) take no part: their logical table stands for them. ``value_search``: the
+    data-driven candidates for columns no name explains (``[scan] value_search``), with a source only."""
     mark_partitions(model.tables)
     model = model.model_copy(update={"tables": logical_tables(model.tables)})
     context = VerifyContext(model=model, source=source, sample_rows=sample_rows, budget=budget)
     with schema_vocabulary(schema_names(model.tables)):
         kept = _verify_and_resolve(propose_all(model), context)
-        if source is not None:
+        if source is not None and value_search:
             kept += _verify_and_resolve(_unexplained_candidates(model, kept), context)
+    reject_implied(kept)
     for rel in kept:
         rel.cardinality = cardinality(model, rel)
     mark_subtypes(model, kept)

@@ -9,8 +9,9 @@ a few rows are orphans; d distinct values seen): ≥ 0.99 → +0.4·min(1, 0.7 +
 Status (``status_of``): declared stays declared; a hard failure of ``health.hard_failure`` (incompatible types,
 inclusion < 0.5, disjoint value ranges) rejects; score ≥ 0.7 and healthy (``health.may_be_verified``: inclusion
 ≥ 0.9, orphans ≤ 10%, a parent that is a key) → verified; ≥ 0.35 → plausible, else rejected.
-Confidence: the calibrated score (``health.calibrated``), times ``health.confidence_factor`` (partial inclusion and orphans lower it),
-kept below 0.7 when the status is not verified. See docs/relationships.md.
+Confidence: the calibrated score (``health.calibrated``, by status), times ``health.confidence_factor`` (partial inclusion and
+orphans lower it), kept below 0.7 when the status is not verified; n parents left tied (ambiguous) share the verified one: / (n + 1).
+See docs/relationships.md.
 """
 
 from __future__ import annotations
@@ -20,7 +21,16 @@ from collections import defaultdict
 
 from ..identifiers import table_stem
 from ..model import Evidence, Relationship, RelationshipStatus
-from .health import PLAUSIBLE_AT, VERIFIED_AT, calibrated, confidence_factor, hard_failure, inclusion_ratio, may_be_verified
+from .health import (
+    AMBIGUOUS_SHARE,
+    PLAUSIBLE_AT,
+    VERIFIED_AT,
+    calibrated,
+    confidence_factor,
+    hard_failure,
+    inclusion_ratio,
+    may_be_verified,
+)
 
 AMBIGUITY_MARGIN = 0.04
 PARENT_KEY_POINTS = {"declared_primary_key": 0.15, "declared_unique": 0.15, "inferred_unique_on_data": 0.1,
@@ -71,7 +81,7 @@ def status_of(rel: Relationship, value: float, hard_fail: str | None) -> tuple[R
 
 def confidence_of(rel: Relationship, value: float, status: str) -> float:
     """The calibrated score, lowered by partial inclusion and orphans; below ``VERIFIED_AT`` unless verified."""
-    confidence = calibrated(value) * confidence_factor(rel)
+    confidence = calibrated(value, status == "verified") * confidence_factor(rel)
     if status != "verified":
         confidence = min(confidence, VERIFIED_AT - 0.01)
     return round(confidence, 3)
@@ -144,10 +154,11 @@ def _resolve_group(group: list[Relationship], raw: dict[str, float]) -> list[Rel
         _prefer_base_table(alive, raw)
         best, runner_up = alive[0], alive[1]
         tie = best.status != "declared" and raw[best.id] - raw[runner_up.id] < AMBIGUITY_MARGIN
+        tied = [r for r in alive if r.status != "declared" and raw[best.id] - raw[r.id] < AMBIGUITY_MARGIN] if tie else []
         for rel in alive[1:]:
             if rel.status == "declared":
                 continue
-            if tie and raw[best.id] - raw[rel.id] < AMBIGUITY_MARGIN:
+            if any(rel is t for t in tied):
                 rel.status = "plausible"
                 rel.evidence.append(Evidence(kind="ambiguous", detail=f"fits as well as {best.parent_table}"))
             else:
@@ -155,6 +166,9 @@ def _resolve_group(group: list[Relationship], raw: dict[str, float]) -> list[Rel
         if tie and best.status == "verified":
             best.status = "plausible"
             best.evidence.append(Evidence(kind="ambiguous", detail=f"fits as well as {runner_up.parent_table}"))
+        for rel in tied:  # one of n parents that fit alike, or none
+            share = calibrated(raw[rel.id], True) * confidence_factor(rel) / (len(tied) + AMBIGUOUS_SHARE)
+            rel.confidence = round(min(share, VERIFIED_AT - 0.01), 3)
     rejected = sorted((r for r in group if r.status == "rejected" and _meaningful(r)), key=lambda r: -r.confidence)
     return [r for r in group if r.status != "rejected"] + rejected[:REJECTED_KEPT_PER_CHILD]
 

@@ -28,7 +28,8 @@ def relationships_stage(ctx: ScanContext) -> None:
     with ctx.progress.stage("relationships") as bar:
         source, budget = ctx.data_checks()
         infer_primary_keys(source, ctx.model.tables, budget)
-        ctx.model.relationships = discover_relationships(ctx.model, source, ctx.options.settings.scan.sample_rows, budget)
+        scan = ctx.options.settings.scan
+        ctx.model.relationships = discover_relationships(ctx.model, source, scan.sample_rows, budget, value_search=scan.value_search)
         bar.advance(len(ctx.model.relationships))
 
 

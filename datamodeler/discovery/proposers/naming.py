@@ -160,7 +160,8 @@ class KeyIndex:
         found = set(self._bucket(self.exact, self.exact, name, schema))
         for stem in {_head(column, prefix), singular(parts[-1]) if parts else ""} - {name}:
             found |= self._bucket(self.stems, self.exact, stem, schema)
-        for end in {name[i:] for i in range(1, len(name) - self.MIN_SUFFIX + 1)} - {name}:  # "ends with the key name"
+        ends = {name[i:] for i in range(1, len(name) - self.MIN_SUFFIX + 1)} | word_ends(column, prefix)
+        for end in ends - {name}:  # "ends with the key name"
             found |= self._bucket(self.key_names, self.exact, end, schema)
         for token in tokens(strip_prefix(column.name, prefix)):
             found |= self._bucket(self.prefixes, self.prefixes, token, schema)
@@ -243,7 +244,8 @@ def match_name(column: Column, prefix: str | None, key: ParentKey, child_key: Se
         strategy = "table_key" if name in stem_keys else "same_name"
         return strategy, f"same name as the key {key.table.short_name}.{key.column.name}" + (" after prefix stripping" if prefix else "")
     own_key = [c.lower() for c in child_key] == [column.name.lower()]
-    if not generic and not own_key and len(key.name) >= 4 and name.endswith(key.name) and is_reference_like(column.name):
+    subtype_key = own_key and key.name in stem_keys  # purchases.purchase_transaction_id -> transactions.transaction_id
+    if not generic and (subtype_key or not own_key) and _ends_with_key(column, prefix, key, name) and is_reference_like(column.name):
         strategy = "qualified_table_key" if key.name in stem_keys else "suffix"
         return strategy, f"{column.name} ends with the key name {key.column.name}"
     if (name in stems and (name == singular(name) or not derived)) or (is_reference_like(column.name) and _head(column, prefix) in stems):
@@ -254,9 +256,23 @@ def match_name(column: Column, prefix: str | None, key: ParentKey, child_key: Se
             return "table_name", f"{column.name} ends with the table name {key.table.short_name}"
         if "last:" + last in key.stems:  # cartoon.channel -> tv_channel
             return "table_last_word", f"{column.name} ends with the last word of the table name {key.table.short_name}"
-    if not is_reference_like(column.name) or not (token := _token_match(column, prefix, key)):
-        return None
+    if not is_reference_like(column.name) or own_key or not (token := _token_match(column, prefix, key)):
+        return None  # a table's own key is a reference only to a supertype, whose key it is named after
     return "token", f"'{token}' in {column.name} starts the table name {key.table.short_name}"
+
+
+def _ends_with_key(column: Column, prefix: str | None, key: ParentKey, name: str) -> bool:
+    """The name ends with the key's name: by characters for a key of 4 or more (``manager_staff_id``), by whole
+    words for a shorter key of two words (``source_u_id`` -> ``u_id``), so ``paid`` never ends with ``a_id``."""
+    if len(key.name) >= 4:
+        return name.endswith(key.name)
+    return key.name in word_ends(column, prefix)
+
+
+def word_ends(column: Column, prefix: str | None) -> set[str]:
+    """The column's last two or more words joined, short of the whole name (``source_u_id``: ``uid``)."""
+    words = tokens(strip_prefix(column.name, prefix))
+    return {"".join(words[-n:]) for n in range(2, len(words))} if words and words[-1] in KEY_SUFFIXES else set()
 
 
 def _same_key_type(column: Column, key: ParentKey) -> bool:
