@@ -52,6 +52,7 @@ def crawl_catalog(ctx: ScanContext) -> None:
         ctx.model.tables = ctx.source.catalog(ctx.options.filters)
         bar.advance(len(ctx.model.tables))
     ctx.warnings.extend(ctx.source.notes)  # driver warnings met while crawling
+    ctx.source.release()  # the log and lineage stages need no connection: profiling opens it again
 
 
 def read_query_logs(ctx: ScanContext) -> None:

@@ -147,3 +147,18 @@ def test_duckdb_memory_is_capped_from_settings(duckdb_shop):
     assert source.execute("SELECT current_setting('memory_limit')").rows[0][0] in ("244.1 MiB", "256.0 MiB", "256MB")
     with pytest.raises(ConfigError, match="not a memory size"):
         open_source(f"duckdb:///{duckdb_shop}", ScanSettings(duckdb_memory_limit="1GB'; DROP"))
+
+
+def test_a_released_duckdb_source_opens_again_when_used_with_its_settings(duckdb_shop):
+    """The scan releases the DuckDB file while it reads logs (the engine holds the catalog in memory); profiling
+    later opens it again, still read-only and capped."""
+    from datamodeler.config import ScanSettings
+
+    source = open_source(f"duckdb:///{duckdb_shop}", ScanSettings(duckdb_memory_limit="256MB"))
+    schemas = source.default_schemas()
+    source.release()
+    assert source.default_schemas() == schemas  # remembered: no reopening for it
+    assert source.execute("SELECT current_setting('memory_limit')").rows[0][0] in ("244.1 MiB", "256.0 MiB", "256MB")
+    with pytest.raises(Exception, match="read-only|read only"):
+        source.execute("CREATE TABLE written (x INTEGER)")
+    source.close()

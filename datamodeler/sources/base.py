@@ -78,6 +78,10 @@ class Source(Protocol):
         """Where the warehouse looks for an unqualified table name, in order ([] when it cannot say)."""
         ...
 
+    def release(self) -> None:
+        """Free what the source holds in this process until it is next used (an embedded engine's catalog)."""
+        ...
+
     def close(self) -> None: ...
 
 

@@ -174,6 +174,9 @@ class SQLAlchemySource:
     def _begin_read_only(self, conn: sa.Connection, timeout_s: float) -> None:
         """Backends override this to enforce read-only access and the statement timeout."""
 
+    def release(self) -> None:
+        """Nothing to free: a server holds the catalog, and SQLite reads its file on demand."""
+
     def close(self) -> None:
         self.engine.dispose()
 
