@@ -206,3 +206,20 @@ def test_duckdb_sampling_and_inclusion(tmp_path):
     assert model.table("main.impressions").column("memberId").profile.sampled
     rel = next(r for r in model.relationships if r.label == "main.impressions.memberId → main.members.member_id")
     assert rel.status == "verified"
+
+
+def test_a_composite_key_is_found_through_column_prefixes(tmp_path):
+    """Tables whose columns carry a table prefix (``se_`` in section, ``ta_`` in takes) still hold a composite
+    reference: names are compared without each table's prefix."""
+    url = sqlite_db(tmp_path, """
+        CREATE TABLE section (se_course_id INTEGER, se_sec_id INTEGER, se_room TEXT, PRIMARY KEY (se_course_id, se_sec_id));
+        CREATE TABLE takes (ta_student INTEGER, ta_course_id INTEGER, ta_sec_id INTEGER, ta_grade TEXT,
+                            PRIMARY KEY (ta_student, ta_course_id, ta_sec_id));
+    """)
+    conn = sqlite3.connect(url.removeprefix("sqlite:///"))
+    conn.executemany("INSERT INTO section VALUES (?, ?, ?)", [(c, s, f"r{c}{s}") for c in range(1, 11) for s in range(1, 4)])
+    conn.executemany("INSERT INTO takes VALUES (?, ?, ?, ?)", [(st, 1 + st % 10, 1 + st % 3, "A") for st in range(1, 200)])
+    conn.commit()
+    conn.close()
+    found = asserted(scan(url))
+    assert "takes.ta_course_id,ta_sec_id → section.se_course_id,se_sec_id" in found, found
