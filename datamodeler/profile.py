@@ -11,6 +11,7 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Any, Protocol
 
 from sqlglot import exp
@@ -51,6 +52,7 @@ class Budget:
         return min(self.statement_s, left) if left > 0.2 else None
 
 
+@lru_cache(maxsize=4096)  # a warehouse has few distinct type names; discovery asks millions of times
 def type_family(type_: str) -> str:
     """int / number / text / date / bool / binary / uuid / other / any, from a declared type."""
     t = (type_ or "").lower()
@@ -66,6 +68,7 @@ def type_family(type_: str) -> str:
     return "other"
 
 
+@lru_cache(maxsize=16384)
 def types_compatible(a: str, b: str) -> TypeMatch:
     """``same`` when values compare directly, ``castable`` when only as text (int vs text), else ``incompatible``."""
     fa, fb = type_family(a), type_family(b)
@@ -296,13 +299,15 @@ def _wants_top_values(column: Column) -> bool:
     return classify_column(column.name, column.type, _value_examples(column)) is None
 
 
-def run_one_row(source: ExecutingSource, query: exp.Expression, budget: Budget) -> tuple[dict[str, Any] | None, str]:
-    """Run a one-row statement within the budget: (row as a dict, "") or (None, why not)."""
+def run_one_row(source: ExecutingSource, query: exp.Expression | str, budget: Budget) -> tuple[dict[str, Any] | None, str]:
+    """Run a one-row statement (a tree, or SQL already generated for the source's dialect) within the budget:
+    (row as a dict, "") or (None, why not)."""
     timeout = budget.timeout()
     if timeout is None:
         return None, "profile budget spent"
     try:
-        result = source.execute(query.sql(dialect=source.dialect), timeout_s=timeout, max_rows=1)
+        sql = query if isinstance(query, str) else query.sql(dialect=source.dialect)
+        result = source.execute(sql, timeout_s=timeout, max_rows=1)
     except Exception as exc:  # noqa: BLE001 - timeouts and driver errors become notes
         return None, _short_error(exc)
     if not result.rows:

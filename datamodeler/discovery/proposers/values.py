@@ -6,12 +6,14 @@ single-column parent keys of the same type family whose profiled min..max covers
 as many distinct values. Survivors pass a randomness test (after Zhang et al., VLDB 2010) so that dense 1..N
 surrogate keys do not match everything: the child's values must look like a sample of the parent's, not like a
 counter of their own (``sample_probability``). At most ``MAX_PARENTS`` parents per column, the most specific
-(fewest distinct values) first, go on to the pushed-down inclusion check; when several hold every value and no
+(fewest distinct values) first, go on to the pushed-down inclusion check (keys are indexed by type family and
+distinct count, and the search per column stops once enough fit, so it does not try every key of the warehouse); when several hold every value and no
 word of the column names one of them, they stay plausible (ambiguous). Nothing here runs SQL.
 """
 
 from __future__ import annotations
 
+import bisect
 import math
 
 from ...identifiers import is_reference_like, tokens
@@ -30,7 +32,7 @@ Explained = set[tuple[str, str]]
 
 def propose_unexplained(model: DataModel, explained: Explained) -> list[Relationship]:
     """Candidates for every unexplained child column towards the parent keys whose profile could hold its values."""
-    keys = [k for k in parent_keys(model) if _bounds(k.column) is not None]
+    index = _KeyIndex([k for k in parent_keys(model) if _bounds(k.column) is not None])
     found = []
     for table in model.tables:
         if table.kind != "table":
@@ -38,10 +40,33 @@ def propose_unexplained(model: DataModel, explained: Explained) -> list[Relation
         for column in table.columns:
             if (table.name.lower(), column.name.lower()) in explained or not _wanted_child(table, column):
                 continue
-            fitting = [(p, key) for key in keys if key.table is not table and (p := fits(column, key.column)) is not None]
-            fitting.sort(key=lambda item: (key_distinct(item[1].column), item[1].table.name))
-            found += [_candidate(table, column, key, p, len(fitting), rank) for rank, (p, key) in enumerate(fitting[:MAX_PARENTS])]
+            fitting = index.most_specific_fitting(table, column, MAX_PARENTS + 1)
+            count = len(fitting)
+            found += [_candidate(table, column, key, p, count, rank) for rank, (p, key) in enumerate(fitting[:MAX_PARENTS])]
     return found
+
+
+class _KeyIndex:
+    """Parent keys by type family, fewest distinct values first: a column meets only the keys of its family that
+    hold at least as many distinct values, most specific first, and the search stops once enough fit."""
+
+    def __init__(self, keys: list[ParentKey]):
+        self.by_family: dict[str, list[ParentKey]] = {}
+        for key in sorted(keys, key=lambda k: (key_distinct(k.column), k.table.name)):
+            self.by_family.setdefault(type_family(key.column.type), []).append(key)
+        self.distincts = {family: [key_distinct(k.column) for k in keys] for family, keys in self.by_family.items()}
+
+    def most_specific_fitting(self, table: Table, column: Column, wanted: int) -> list[tuple[float, ParentKey]]:
+        """Up to ``wanted`` (sample probability, key) the column's values fit, fewest distinct values first."""
+        family = type_family(column.type)
+        keys = self.by_family.get(family, [])
+        fitting: list[tuple[float, ParentKey]] = []
+        for key in keys[bisect.bisect_left(self.distincts.get(family, []), key_distinct(column)):]:
+            if key.table is not table and (p := fits(column, key.column)) is not None:
+                fitting.append((p, key))
+                if len(fitting) >= wanted:
+                    break
+        return fitting
 
 
 def _wanted_child(table: Table, column: Column) -> bool:
@@ -107,11 +132,16 @@ def sample_probability(d: int, cmin: int, cmax: int, n: int, pmin: int, pmax: in
     return tails
 
 
+def _several(fitting: int) -> str:
+    """How many keys fit, as far as the search looked (it stops past ``MAX_PARENTS``)."""
+    return f"{MAX_PARENTS}+" if fitting > MAX_PARENTS else str(fitting)
+
+
 def _candidate(table: Table, column: Column, key: ParentKey, probability: float, fitting: int, rank: int) -> Relationship:
     """Several fitting parents stay a near-tie (plausible) unless the column's words name one of them."""
     detail = (f"{column.name}'s values fit {key.table.short_name}.{key.column.name} (range and {key_distinct(key.column)} distinct "
               f"values; chance of a random sample looking like this {min(probability, 1.0):.2f})"
-              + (f"; the most specific of {fitting} fitting keys" if rank == 0 and fitting > 1 else ""))
+              + (f"; the most specific of {_several(fitting)} fitting keys" if rank == 0 and fitting > 1 else ""))
     named = bool(set(tokens(column.name)) & {stem for stem in key.stems if not stem.startswith("last:")})
     strength = STRENGTH + (NAMED_BONUS if named else 0.0)
     return Relationship(

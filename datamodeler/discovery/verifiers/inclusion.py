@@ -24,9 +24,8 @@ def check_inclusion(rel: Relationship, ctx: VerifyContext) -> None:
     child, parent = ctx.model.table(rel.child_table), ctx.model.table(rel.parent_table)
     if child is None or parent is None or not _may_have_rows(child) or any(e.type_match == "incompatible" for e in rel.evidence if e.kind == "types"):
         return
-    query = build_inclusion_query(rel, child, parent, ctx.source.dialect, ctx.sample_rows)
-    row, error = run_one_row(ctx.source, query, ctx.budget)
-    sql = query.sql(dialect=ctx.source.dialect)
+    sql = build_inclusion_query(rel, child, parent, ctx.source.dialect, ctx.sample_rows).sql(dialect=ctx.source.dialect)
+    row, error = run_one_row(ctx.source, sql, ctx.budget)
     if row is None:
         rel.evidence.append(Evidence(kind="inclusion_skipped", detail=error, sql=sql))
         return
@@ -40,10 +39,10 @@ def _may_have_rows(table: Table) -> bool:
 def build_inclusion_query(rel: Relationship, child: Table, parent: Table, dialect: str, sample_rows: int) -> exp.Select:
     """The anti-join statement for one candidate (child sampled when it is large; parent keys all distinct)."""
     child_source, _ = row_source(child, dialect, sample_rows)
-    ch = exp.select(exp.Star()).from_(child_source).subquery("ch")
+    ch = exp.select(exp.Star(), copy=False).from_(child_source, copy=False).subquery("ch", copy=False)
     cast_text = any(types_compatible(_type(child, c), _type(parent, p)) == "castable" for c, p in zip(rel.child_columns, rel.parent_columns))
     keys = [exp.alias_(_maybe_cast(column_expression(p), cast_text), f"k{i}") for i, p in enumerate(rel.parent_columns)]
-    p = exp.select(*keys).distinct().from_(table_expression(parent.name)).subquery("p")
+    p = exp.select(*keys, copy=False).distinct(copy=False).from_(table_expression(parent.name), copy=False).subquery("p", copy=False)
     child_refs = [_maybe_cast(column_expression(c, "ch"), cast_text) for c in rel.child_columns]
     on = exp.and_(*[exp.EQ(this=ref.copy(), expression=exp.column(f"k{i}", table="p")) for i, ref in enumerate(child_refs)])
     not_null = exp.and_(*[exp.Not(this=exp.Is(this=ref.copy(), expression=exp.Null())) for ref in child_refs])
@@ -58,7 +57,7 @@ def build_inclusion_query(rel: Relationship, child: Table, parent: Table, dialec
         small = is_small(child) and not (child.row_count and child.row_count > sample_rows)
         projections.append(exp.alias_(count_distinct(child_refs[0].copy(), dialect, small), "d"))
         projections.append(exp.alias_(count_distinct(_case(found, child_refs[0].copy()), dialect, small), "dm"))
-    return exp.select(*projections).from_(ch).join(p, on=on, join_type="left")
+    return exp.select(*projections, copy=False).from_(ch, copy=False).join(p, on=on, join_type="left", copy=False)
 
 
 def _case(condition: exp.Expr, value: exp.Expr) -> exp.Case:
