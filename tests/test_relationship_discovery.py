@@ -223,3 +223,20 @@ def test_a_composite_key_is_found_through_column_prefixes(tmp_path):
     conn.close()
     found = asserted(scan(url))
     assert "takes.ta_course_id,ta_sec_id → section.se_course_id,se_sec_id" in found, found
+
+
+def test_inclusion_sql_from_a_template_is_the_statement_sqlglot_builds():
+    """Inclusion statements are built once per form and get each candidate's quoted names: the SQL is exactly the
+    tree's, odd names included (quotes, backticks, spaces, a column named like a placeholder)."""
+    from datamodeler.discovery.verifiers.inclusion import build_inclusion_query, inclusion_sql
+    from datamodeler.model import Column, Relationship, Table
+
+    child = Table(name='we"ird.tab le', columns=[Column(name="__datamodeler_p0__", type="INTEGER"), Column(name="a`b", type="TEXT")])
+    parent = Table(name="crm.people", columns=[Column(name="id", type="INTEGER"), Column(name='x"y', type="INTEGER")])
+    pair = Relationship(child_table=child.name, child_columns=["__datamodeler_p0__", "a`b"], parent_table=parent.name, parent_columns=["id", 'x"y'])
+    one = Relationship(child_table=child.name, child_columns=["a`b"], parent_table=parent.name, parent_columns=['x"y'])
+    for dialect in ("sqlite", "duckdb", "postgres", "bigquery", "snowflake", "mysql"):
+        for rows in (None, 40, 5_000_000):
+            sized = child.model_copy(update={"row_count": rows})
+            for rel in (pair, one):
+                assert inclusion_sql(rel, sized, parent, dialect, 100_000) == build_inclusion_query(rel, sized, parent, dialect, 100_000).sql(dialect=dialect)

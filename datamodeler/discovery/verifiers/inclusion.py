@@ -10,6 +10,9 @@ keys), the counts and the SQL; the relationship gets ``orphan_rate`` and ``null_
 
 from __future__ import annotations
 
+import re
+from functools import lru_cache
+
 from sqlglot import exp
 
 from ...model import Evidence, Relationship, Table
@@ -24,7 +27,7 @@ def check_inclusion(rel: Relationship, ctx: VerifyContext) -> None:
     child, parent = ctx.model.table(rel.child_table), ctx.model.table(rel.parent_table)
     if child is None or parent is None or not _may_have_rows(child) or any(e.type_match == "incompatible" for e in rel.evidence if e.kind == "types"):
         return
-    sql = build_inclusion_query(rel, child, parent, ctx.source.dialect, ctx.sample_rows).sql(dialect=ctx.source.dialect)
+    sql = inclusion_sql(rel, child, parent, ctx.source.dialect, ctx.sample_rows)
     row, error = run_one_row(ctx.source, sql, ctx.budget)
     if row is None:
         rel.evidence.append(Evidence(kind="inclusion_skipped", detail=error, sql=sql))
@@ -36,11 +39,44 @@ def _may_have_rows(table: Table) -> bool:
     return table.row_count is None or table.row_count > 0
 
 
-def build_inclusion_query(rel: Relationship, child: Table, parent: Table, dialect: str, sample_rows: int) -> exp.Select:
+def inclusion_sql(rel: Relationship, child: Table, parent: Table, dialect: str, sample_rows: int) -> str:
+    """The SQL of ``build_inclusion_query``: sqlglot builds each form of the statement once (per dialect, column
+    count, sampling, casting), and each candidate's quoted names are put in place of the form's placeholders; a
+    relationships stage checking thousands of candidates spent most of its time building identical trees."""
+    cast_text = _casts_to_text(rel, child, parent)
+    sampled = bool(child.row_count and child.row_count > sample_rows)
+    template = _inclusion_template(dialect, len(rel.child_columns), cast_text, is_small(child), child.row_count if sampled else None, sample_rows)
+    names: dict[str, exp.Expression] = {_placeholder("child"): table_expression(child.name), _placeholder("parent"): table_expression(parent.name)}
+    names |= {_placeholder(f"c{i}"): exp.to_identifier(c, quoted=True) for i, c in enumerate(rel.child_columns)}
+    names |= {_placeholder(f"p{i}"): exp.to_identifier(c, quoted=True) for i, c in enumerate(rel.parent_columns)}
+    rendered = {exp.to_identifier(k, quoted=True).sql(dialect=dialect): v.sql(dialect=dialect) for k, v in names.items()}
+    return re.sub("|".join(re.escape(k) for k in rendered), lambda m: rendered[m.group(0)], template)
+
+
+def _placeholder(role: str) -> str:
+    return f"__datamodeler_{role}__"
+
+
+@lru_cache(maxsize=512)
+def _inclusion_template(dialect: str, columns: int, cast_text: bool, small: bool, row_count: int | None, sample_rows: int) -> str:
+    child = Table(name=_placeholder("child"), row_count=row_count if row_count is not None else (1 if small else None))
+    parent = Table(name=_placeholder("parent"))
+    rel = Relationship(child_table=child.name, child_columns=[_placeholder(f"c{i}") for i in range(columns)],
+                       parent_table=parent.name, parent_columns=[_placeholder(f"p{i}") for i in range(columns)])
+    return build_inclusion_query(rel, child, parent, dialect, sample_rows, cast_text).sql(dialect=dialect)
+
+
+def _casts_to_text(rel: Relationship, child: Table, parent: Table) -> bool:
+    """Some key pair compares only as text (an integer against a code)."""
+    return any(types_compatible(_type(child, c), _type(parent, p)) == "castable" for c, p in zip(rel.child_columns, rel.parent_columns))
+
+
+def build_inclusion_query(rel: Relationship, child: Table, parent: Table, dialect: str, sample_rows: int,
+                          cast_text: bool | None = None) -> exp.Select:
     """The anti-join statement for one candidate (child sampled when it is large; parent keys all distinct)."""
     child_source, _ = row_source(child, dialect, sample_rows)
     ch = exp.select(exp.Star(), copy=False).from_(child_source, copy=False).subquery("ch", copy=False)
-    cast_text = any(types_compatible(_type(child, c), _type(parent, p)) == "castable" for c, p in zip(rel.child_columns, rel.parent_columns))
+    cast_text = _casts_to_text(rel, child, parent) if cast_text is None else cast_text
     keys = [exp.alias_(_maybe_cast(column_expression(p), cast_text), f"k{i}") for i, p in enumerate(rel.parent_columns)]
     p = exp.select(*keys, copy=False).distinct(copy=False).from_(table_expression(parent.name), copy=False).subquery("p", copy=False)
     child_refs = [_maybe_cast(column_expression(c, "ch"), cast_text) for c in rel.child_columns]
