@@ -46,11 +46,21 @@ def inclusion_sql(rel: Relationship, child: Table, parent: Table, dialect: str, 
     cast_text = _casts_to_text(rel, child, parent)
     sampled = bool(child.row_count and child.row_count > sample_rows)
     template = _inclusion_template(dialect, len(rel.child_columns), cast_text, is_small(child), child.row_count if sampled else None, sample_rows)
-    names: dict[str, exp.Expression] = {_placeholder("child"): table_expression(child.name), _placeholder("parent"): table_expression(parent.name)}
-    names |= {_placeholder(f"c{i}"): exp.to_identifier(c, quoted=True) for i, c in enumerate(rel.child_columns)}
-    names |= {_placeholder(f"p{i}"): exp.to_identifier(c, quoted=True) for i, c in enumerate(rel.parent_columns)}
-    rendered = {exp.to_identifier(k, quoted=True).sql(dialect=dialect): v.sql(dialect=dialect) for k, v in names.items()}
+    names = {_placeholder("child"): _table_sql(child.name, dialect), _placeholder("parent"): _table_sql(parent.name, dialect)}
+    names |= {_placeholder(f"c{i}"): _identifier_sql(c, dialect) for i, c in enumerate(rel.child_columns)}
+    names |= {_placeholder(f"p{i}"): _identifier_sql(c, dialect) for i, c in enumerate(rel.parent_columns)}
+    rendered = {_identifier_sql(k, dialect): v for k, v in names.items()}
     return re.sub("|".join(re.escape(k) for k in rendered), lambda m: rendered[m.group(0)], template)
+
+
+@lru_cache(maxsize=65536)
+def _table_sql(name: str, dialect: str) -> str:
+    return table_expression(name).sql(dialect=dialect)
+
+
+@lru_cache(maxsize=65536)
+def _identifier_sql(name: str, dialect: str) -> str:
+    return exp.to_identifier(name, quoted=True).sql(dialect=dialect)
 
 
 def _placeholder(role: str) -> str:
