@@ -3,6 +3,7 @@
 # command, for developers and CI.
 #   bash scripts/check.sh            # all tests
 #   bash scripts/check.sh -k lineage # pytest arguments pass through
+#   bash scripts/check.sh -n 0       # one process (the default runs one pytest-xdist worker per core)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -25,4 +26,6 @@ done
 "$VENV/bin/ruff" check datamodeler tests benchmarks scripts
 "$VENV/bin/mypy"
 
-exec "$VENV/bin/python" -m pytest "$@"
+# One worker per core (pytest-xdist); --dist loadfile keeps each test file on one worker, so a module's shared
+# fixtures are built once (tests/conftest.py). Arguments given here come after: `-n 0` runs in one process.
+exec "$VENV/bin/python" -m pytest -n auto --dist loadfile "$@"

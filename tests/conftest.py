@@ -1,9 +1,10 @@
 """Shared fixtures: a real PostgreSQL server, the demo warehouse and its model scanned once, the ../shared datasets
 (optional), and the ``slow`` marker (opt-in: ``--runslow`` or DATAMODELER_SLOW=1).
 
-Under pytest-xdist (``-n 2``) the demo is generated and scanned once for the whole run (the first worker to need it
-builds it under a file lock, the others read it), and every test that uses the PostgreSQL server runs on one worker
-(``xdist_group("postgres")``, scheduled by ``--dist loadgroup``), so one server serves the run."""
+Under pytest-xdist (``-n auto --dist loadfile``, as scripts/check.sh runs it) the demo is generated and scanned once
+for the whole run (the first worker to need it builds it under a file lock, the others read it); each worker that
+needs PostgreSQL starts its own server on its own free port, and a module's tests (and its module fixtures) stay on
+one worker."""
 
 from __future__ import annotations
 
@@ -36,9 +37,6 @@ def pytest_addoption(parser: pytest.Parser) -> None:
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     """Skip tests marked ``slow`` unless asked for: the default run stays fast enough to run on every change."""
-    for item in items:
-        if "pg_server" in getattr(item, "fixturenames", ()):
-            item.add_marker(pytest.mark.xdist_group("postgres"))  # one server per run under ``--dist loadgroup``
     if config.getoption("--runslow") or os.environ.get("DATAMODELER_SLOW") == "1":
         return
     skip = pytest.mark.skip(reason="slow: run with --runslow or DATAMODELER_SLOW=1")
@@ -211,15 +209,25 @@ def pg_server():
     if os.geteuid() == 0:
         shutil.chown(base, "postgres", "postgres")
         shutil.chown(sock, "postgres", "postgres")
-    port = _free_port()
     subprocess.run(_as_postgres_user([initdb, "-D", str(data), "-U", "postgres", "-A", "trust", "--no-sync"]), check=True, capture_output=True)
-    options = f"-p {port} -k {sock} -c listen_addresses=127.0.0.1 -c shared_preload_libraries=pg_stat_statements -c fsync=off"
-    subprocess.run(_as_postgres_user([pg_ctl, "-D", str(data), "-o", options, "-l", str(base / "log"), "-w", "start"]), check=True, capture_output=True)
+    port = _start_postgres(pg_ctl, data, sock, base / "log")
     try:
         yield f"postgresql+psycopg://postgres@127.0.0.1:{port}"
     finally:
         subprocess.run(_as_postgres_user([pg_ctl, "-D", str(data), "-m", "immediate", "stop"]), capture_output=True)
         shutil.rmtree(base, ignore_errors=True)
+
+
+def _start_postgres(pg_ctl: str, data: Path, sock: Path, log: Path) -> int:
+    """Start the server on a free port and return it; another port is tried when one was taken meanwhile (an xdist
+    worker starting its own server at the same moment)."""
+    for _attempt in range(3):
+        port = _free_port()
+        options = f"-p {port} -k {sock} -c listen_addresses=127.0.0.1 -c shared_preload_libraries=pg_stat_statements -c fsync=off"
+        started = subprocess.run(_as_postgres_user([pg_ctl, "-D", str(data), "-o", options, "-l", str(log), "-w", "start"]), capture_output=True)
+        if started.returncode == 0:
+            return port
+    raise RuntimeError(f"PostgreSQL did not start: {started.stderr.decode(errors='replace')} {log.read_text(errors='replace')}")
 
 
 class PgDatabase(NamedTuple):
