@@ -94,8 +94,16 @@ def demo_home(built_demo_home: Path, tmp_path_factory: pytest.TempPathFactory) -
     """This session's DATAMODELER_HOME: the demo generated once per run, hard-linked in (tests may add or remove
     folders in it; the files are only ever read)."""
     home = tmp_path_factory.mktemp("datamodeler-home")
-    shutil.copytree(built_demo_home / "demo", home / "demo", copy_function=os.link, dirs_exist_ok=True)
+    shutil.copytree(built_demo_home / "demo", home / "demo", copy_function=_link_or_copy, dirs_exist_ok=True)
     return home
+
+
+def _link_or_copy(source: str, target: str) -> None:
+    """A hard link (the demo database is tens of MB), or a copy where the file system has none."""
+    try:
+        os.link(source, target)
+    except OSError:
+        shutil.copy2(source, target)
 
 
 @pytest.fixture(scope="session")
@@ -227,7 +235,8 @@ def _start_postgres(pg_ctl: str, data: Path, sock: Path, log: Path) -> int:
         started = subprocess.run(_as_postgres_user([pg_ctl, "-D", str(data), "-o", options, "-l", str(log), "-w", "start"]), capture_output=True)
         if started.returncode == 0:
             return port
-    raise RuntimeError(f"PostgreSQL did not start: {started.stderr.decode(errors='replace')} {log.read_text(errors='replace')}")
+    said = log.read_text(errors="replace") if log.exists() else ""
+    raise RuntimeError(f"PostgreSQL did not start: {started.stderr.decode(errors='replace')} {said}")
 
 
 class PgDatabase(NamedTuple):
