@@ -1,14 +1,23 @@
 """Shared fixtures: a real PostgreSQL server, the demo warehouse and its model scanned once, the ../shared datasets
-(optional), and the ``slow`` marker (opt-in: ``--runslow`` or DATAMODELER_SLOW=1)."""
+(optional), and the ``slow`` marker (opt-in: ``--runslow`` or DATAMODELER_SLOW=1).
+
+Under pytest-xdist (``-n auto --dist loadfile``, as scripts/check.sh runs it) the demo is generated and scanned once
+for the whole run (the first worker to need it builds it under a file lock, the others read it); each worker that
+needs PostgreSQL starts its own server on its own free port, and a module's tests (and its module fixtures) stay on
+one worker."""
 
 from __future__ import annotations
 
+import fcntl
+import json
 import os
 import shutil
 import socket
 import subprocess
 import tempfile
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, NamedTuple
 
@@ -56,15 +65,50 @@ def datasets(request: pytest.FixtureRequest) -> Path:
     return path
 
 
+@contextmanager
+def built_once_per_run(tmp_path_factory: pytest.TempPathFactory, name: str) -> Iterator[Path]:
+    """A folder ``name`` shared by every xdist worker of this test run (the session's own temp folder without
+    xdist), held under a file lock: the first worker builds what goes in it, the others find it built."""
+    base = tmp_path_factory.getbasetemp()
+    root = base.parent if os.environ.get("PYTEST_XDIST_WORKER") else base
+    folder = root / name
+    with open(root / f"{name}.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        folder.mkdir(exist_ok=True)
+        yield folder
+
+
 @pytest.fixture(scope="session")
-def demo_home(tmp_path_factory) -> Path:
-    """A DATAMODELER_HOME for the whole test session, so the demo warehouse is generated once."""
-    return tmp_path_factory.mktemp("datamodeler-home")
+def built_demo_home(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A DATAMODELER_HOME holding the generated demo warehouse, generated once per test run; never handed to tests."""
+    from datamodeler import demo
+
+    with built_once_per_run(tmp_path_factory, "demo-built") as home, pytest.MonkeyPatch.context() as patch:
+        patch.setenv("DATAMODELER_HOME", str(home))
+        demo.ensure_demo()
+    return home
+
+
+@pytest.fixture(scope="session")
+def demo_home(built_demo_home: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """This session's DATAMODELER_HOME: the demo generated once per run, hard-linked in (tests may add or remove
+    folders in it; the files are only ever read)."""
+    home = tmp_path_factory.mktemp("datamodeler-home")
+    shutil.copytree(built_demo_home / "demo", home / "demo", copy_function=_link_or_copy, dirs_exist_ok=True)
+    return home
+
+
+def _link_or_copy(source: str, target: str) -> None:
+    """A hard link (the demo database is tens of MB), or a copy where the file system has none."""
+    try:
+        os.link(source, target)
+    except OSError:
+        shutil.copy2(source, target)
 
 
 @pytest.fixture(scope="session")
 def demo_paths(demo_home: Path):
-    """The bundled demo warehouse, generated once into the session's DATAMODELER_HOME."""
+    """The bundled demo warehouse in the session's DATAMODELER_HOME (found there, not generated again)."""
     from datamodeler import demo
 
     with pytest.MonkeyPatch.context() as patch:
@@ -89,22 +133,30 @@ class DemoScan(NamedTuple):
 
 
 @pytest.fixture(scope="session")
-def demo_scan_once(demo_paths, demo_home: Path, tmp_path_factory: pytest.TempPathFactory) -> DemoScan:
-    """The bundled demo scanned once per session, as a user does it (CLI, no URL). Read it; never write it:
+def demo_scan_once(built_demo_home: Path, tmp_path_factory: pytest.TempPathFactory) -> DemoScan:
+    """The bundled demo scanned once per test run, as a user does it (CLI, no URL). Read it; never write it:
     a test that changes the model takes ``demo_model`` (a fresh copy) or copies ``demo_model_file``."""
+    with built_once_per_run(tmp_path_factory, "demo-scan") as folder:
+        said = folder / "cli.json"
+        if not said.exists():
+            said.write_text(json.dumps(_scan_demo(built_demo_home, folder / "datamodel.json")))
+        exit_code, stdout, output = json.loads(said.read_text())
+    return DemoScan(folder / "datamodel.json", exit_code, stdout, output)
+
+
+def _scan_demo(home: Path, out: Path) -> tuple[int, str, str]:
+    """``datamodeler scan --out OUT --json`` on the demo in ``home``, no LLM, no config file: exit code, stdout, output."""
     from typer.testing import CliRunner
 
     from datamodeler.cli import app
 
-    folder = tmp_path_factory.mktemp("demo-scan")
-    out = folder / "datamodel.json"
     with pytest.MonkeyPatch.context() as patch:
-        patch.setenv("DATAMODELER_HOME", str(demo_home))
+        patch.setenv("DATAMODELER_HOME", str(home))
         for name in (*LLM_ENV, "DATAMODELER_CONFIG"):
             patch.delenv(name, raising=False)
-        patch.chdir(folder)  # no stray ./datamodeler.toml
+        patch.chdir(out.parent)  # no stray ./datamodeler.toml
         result = CliRunner().invoke(app, ["scan", "--out", str(out), "--json"])
-    return DemoScan(out, result.exit_code, result.stdout, result.output)
+    return result.exit_code, result.stdout, result.output
 
 
 @pytest.fixture(scope="session")
@@ -165,15 +217,26 @@ def pg_server():
     if os.geteuid() == 0:
         shutil.chown(base, "postgres", "postgres")
         shutil.chown(sock, "postgres", "postgres")
-    port = _free_port()
     subprocess.run(_as_postgres_user([initdb, "-D", str(data), "-U", "postgres", "-A", "trust", "--no-sync"]), check=True, capture_output=True)
-    options = f"-p {port} -k {sock} -c listen_addresses=127.0.0.1 -c shared_preload_libraries=pg_stat_statements -c fsync=off"
-    subprocess.run(_as_postgres_user([pg_ctl, "-D", str(data), "-o", options, "-l", str(base / "log"), "-w", "start"]), check=True, capture_output=True)
+    port = _start_postgres(pg_ctl, data, sock, base / "log")
     try:
         yield f"postgresql+psycopg://postgres@127.0.0.1:{port}"
     finally:
         subprocess.run(_as_postgres_user([pg_ctl, "-D", str(data), "-m", "immediate", "stop"]), capture_output=True)
         shutil.rmtree(base, ignore_errors=True)
+
+
+def _start_postgres(pg_ctl: str, data: Path, sock: Path, log: Path) -> int:
+    """Start the server on a free port and return it; another port is tried when one was taken meanwhile (an xdist
+    worker starting its own server at the same moment)."""
+    for _attempt in range(3):
+        port = _free_port()
+        options = f"-p {port} -k {sock} -c listen_addresses=127.0.0.1 -c shared_preload_libraries=pg_stat_statements -c fsync=off"
+        started = subprocess.run(_as_postgres_user([pg_ctl, "-D", str(data), "-o", options, "-l", str(log), "-w", "start"]), capture_output=True)
+        if started.returncode == 0:
+            return port
+    said = log.read_text(errors="replace") if log.exists() else ""
+    raise RuntimeError(f"PostgreSQL did not start: {started.stderr.decode(errors='replace')} {said}")
 
 
 class PgDatabase(NamedTuple):

@@ -157,19 +157,10 @@ def invoke_json(model_path: Path, server: LLMServer, question: str, *flags: str)
     return json.loads(result.stdout)
 
 
-@pytest.fixture(scope="module")
-def demo_model_path(demo_paths, demo_home, tmp_path_factory) -> Path:
-    """The demo DuckDB warehouse scanned once (no LLM)."""
-    from datamodeler.scan import ScanOptions, run_scan
-
-    out = tmp_path_factory.mktemp("ask_llm") / "datamodel.json"
-    with pytest.MonkeyPatch.context() as patch:
-        patch.setenv("DATAMODELER_HOME", str(demo_home))
-        for name in ("OPENAI_API_KEY", "OPENAI_BASE_URL", "DATAMODELER_LLM_BASE_URL", "DATAMODELER_LLM_API_KEY"):
-            patch.delenv(name, raising=False)
-        run_scan(ScanOptions(url=None, use_llm=False, out=out))
-    return out
-
+@pytest.fixture()
+def demo_model_path(demo_model_file) -> Path:
+    """The demo DuckDB warehouse scanned once per session (no LLM; tests/conftest.py): read only."""
+    return demo_model_file
 
 
 def test_a_stored_value_quoted_in_a_warehouse_error_is_not_sent_back(shop):

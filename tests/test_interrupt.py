@@ -38,6 +38,9 @@ def test_ctrl_c_mid_scan_keeps_the_previous_model(demo_env, tmp_path):
     assert [p.name for p in tmp_path.iterdir()] == ["datamodel.json"]
 
 
+STATEMENTS = 1000  # distinct statements: seconds of lineage on two workers, read in well under a second
+
+
 @pytest.mark.parametrize("delay", [0.2, 0.4, 0.6, pytest.param(1.0, marks=pytest.mark.slow)])  # 1.0: workers busy, waits for a chunk
 def test_ctrl_c_during_parallel_lineage_stops_promptly(demo_env, tmp_path, delay):
     """Ctrl-C reaches the whole process group, lineage workers included: no hang (even while the worker pool
@@ -45,7 +48,7 @@ def test_ctrl_c_during_parallel_lineage_stops_promptly(demo_env, tmp_path, delay
     script = shutil.which("datamodeler", path=str(Path(sys.executable).parent))
     log = tmp_path / "many.sql"
     log.write_text("".join(f"SELECT m.member_id AS a{i}, count(*) AS n{i} FROM crm.members m "
-                           "JOIN crm.profiles p ON p.member_id = m.member_id GROUP BY 1;\n" for i in range(3000)))
+                           "JOIN crm.profiles p ON p.member_id = m.member_id GROUP BY 1;\n" for i in range(STATEMENTS)))
     out = tmp_path / "datamodel.json"
     env = {**os.environ, "NO_COLOR": "1", "DATAMODELER_WORKERS": "2"}
     child = subprocess.Popen([script, "scan", "-q", str(log), "--out", str(out)], stderr=subprocess.PIPE,
@@ -63,6 +66,7 @@ def test_ctrl_c_during_parallel_lineage_stops_promptly(demo_env, tmp_path, delay
         pytest.fail(f"scan hung after Ctrl-C {delay}s into lineage")
     assert child.returncode == 130, rest
     assert "Traceback" not in rest and "KeyboardInterrupt" not in rest
+    assert f"{STATEMENTS}/{STATEMENTS}" not in rest, "lineage had ended before the Ctrl-C: the log is too short to test it"
     assert not out.exists()
 
 

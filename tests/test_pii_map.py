@@ -40,15 +40,10 @@ TRUTH = {
 }
 
 
-@pytest.fixture(scope="module")
-def demo_model_path(demo_paths, tmp_path_factory) -> Path:
-    """The demo warehouse and its logs, scanned once for this module (no LLM)."""
-    from datamodeler.demo import demo_url
-    from datamodeler.scan import ScanOptions, run_scan
-
-    out = tmp_path_factory.mktemp("pii") / "datamodel.json"
-    run_scan(ScanOptions(url=demo_url(demo_paths), query_logs=list(demo_paths.query_logs), out=out, use_llm=False))
-    return out
+@pytest.fixture()
+def demo_model_path(demo_model_file) -> Path:
+    """The demo warehouse and its logs, scanned once per session (no LLM; tests/conftest.py): read only."""
+    return demo_model_file
 
 
 @pytest.fixture(autouse=True)
