@@ -20,6 +20,7 @@ from .extract import StatementAnalyzer, StatementLineage
 
 MIN_SHAPES_PER_WORKER = 100  # below this, starting processes costs more than it saves
 MAX_ROUNDS = 4
+MAX_CHUNK = 2_000  # shapes per task: bounds a worker's pending results and how long it outlives a killed scan
 
 Item = tuple[str, str]  # (fingerprint, normalised sql)
 
@@ -111,7 +112,7 @@ def _run_round(items: Sequence[Item], catalog: CatalogIndex, dialect: str | None
 def _run_parallel(items: Sequence[Item], catalog: CatalogIndex, dialect: str | None, workers: int, timeout_s: float,
                   on_done: Callable[[int], None] | None) -> Generator[tuple[str, StatementLineage], None, None]:
     workers = min(workers, max(1, len(items) // MIN_SHAPES_PER_WORKER))
-    size = max(8, len(items) // (workers * 8))
+    size = min(MAX_CHUNK, max(8, len(items) // (workers * 8)))
     chunks = [list(items[i : i + size]) for i in range(0, len(items), size)]
     context = multiprocessing.get_context("forkserver" if "forkserver" in multiprocessing.get_all_start_methods() else "spawn")
     pool = ProcessPoolExecutor(workers, mp_context=context, initializer=_start_worker, initargs=(catalog, dialect, timeout_s))
