@@ -228,7 +228,12 @@ def test_a_composite_key_is_found_through_column_prefixes(tmp_path):
 def test_inclusion_sql_from_a_template_is_the_statement_sqlglot_builds():
     """Inclusion statements are built once per form and get each candidate's quoted names: the SQL is exactly the
     tree's, odd names included (quotes, backticks, spaces, a column named like a placeholder)."""
-    from datamodeler.discovery.verifiers.inclusion import build_inclusion_query, inclusion_sql
+    from datamodeler.discovery.verifiers.inclusion import (
+        build_inclusion_query,
+        build_shared_inclusion_query,
+        inclusion_sql,
+        shared_inclusion_sql,
+    )
     from datamodeler.model import Column, Relationship, Table
 
     child = Table(name='we"ird.tab le', columns=[Column(name="__datamodeler_p0__", type="INTEGER"), Column(name="a`b", type="TEXT")])
@@ -240,3 +245,40 @@ def test_inclusion_sql_from_a_template_is_the_statement_sqlglot_builds():
             sized = child.model_copy(update={"row_count": rows})
             for rel in (pair, one):
                 assert inclusion_sql(rel, sized, parent, dialect, 100_000) == build_inclusion_query(rel, sized, parent, dialect, 100_000).sql(dialect=dialect)
+            parents = [(parent, 'x"y'), (child, "__datamodeler_key0__")]
+            assert shared_inclusion_sql(sized, "a`b", parents, dialect, 100_000, True) == build_shared_inclusion_query(
+                sized, "a`b", parents, dialect, 100_000, True).sql(dialect=dialect)
+
+
+def test_one_statement_for_a_column_and_its_parents_measures_what_one_each_would(tmp_path):
+    """A role-named column meets several fitting parents: they are measured in one statement (a left join to each
+    parent's distinct keys), with the same inclusion, orphan and null figures as a statement each."""
+    from datamodeler.discovery.verifiers import VerifyContext
+    from datamodeler.discovery.verifiers.inclusion import check_inclusion, check_inclusions
+    from datamodeler.model import Relationship
+
+    for kind in ("sqlite", "duckdb"):
+        path = tmp_path / f"w.{kind}"
+        conn = sqlite3.connect(path) if kind == "sqlite" else duckdb.connect(str(path))
+        for statement in ("create table a (id integer)", "create table b (id integer)", "create table t (ref integer)"):
+            conn.execute(statement)
+        conn.executemany("insert into a values (?)", [(i,) for i in range(1, 51)])
+        conn.executemany("insert into b values (?)", [(i,) for i in range(1, 31)])
+        conn.executemany("insert into t values (?)", [(None if i % 7 == 0 else 1 + i % 45,) for i in range(120)])
+        conn.commit()
+        conn.close()
+        source = open_source(f"{kind}:///{path}")
+        model = DataModel(source=SourceInfo(url="x", dialect=source.dialect, scanned_at="t"), tables=source.catalog(CatalogFilter()))
+        context = VerifyContext(model=model, source=source, sample_rows=100_000, budget=Budget(30, 10))
+        name = {t.short_name: t.name for t in model.tables}
+
+        alone, together = ([Relationship(child_table=name["t"], child_columns=["ref"], parent_table=name[p], parent_columns=["id"])
+                            for p in ("a", "b")] for _ in range(2))
+        for rel in alone:
+            check_inclusion(rel, context)
+        check_inclusions(together, context)
+        figures = [[(e.kind, e.ratio, e.count, r.orphan_rate, r.null_rate) for e in r.evidence] for r in together]
+        assert figures == [[(e.kind, e.ratio, e.count, r.orphan_rate, r.null_rate) for e in r.evidence] for r in alone]
+        assert figures[0][0][1] == 1.0 and figures[1][0][1] < 1.0  # a holds every value, b two thirds
+        assert together[0].evidence[0].sql == together[1].evidence[0].sql and "p1.k0" in together[0].evidence[0].sql
+        source.close()

@@ -19,7 +19,7 @@ from .proposers import propose_all
 from .proposers.values import propose_unexplained
 from .scoring import alive_score, apply_scores, cannot_matter, child_key, resolve_ambiguity, upper_bound
 from .subtypes import mark_subtypes, prefer_most_specific
-from .verifiers import VerifyContext, verify
+from .verifiers import VerifyContext, verify, verify_together
 
 
 def discover_relationships(model: DataModel, source: ExecutingSource | None = None, sample_rows: int = 100_000,
@@ -73,9 +73,11 @@ def verify_candidates(candidates: list[Relationship], context: VerifyContext) ->
     for candidate in candidates:
         groups.setdefault(child_key(candidate), []).append(candidate)
     for group in groups.values():
-        best: float | None = None
-        for rank, candidate in enumerate(sorted(group, key=upper_bound, reverse=True)):
-            if rank >= ALWAYS_CHECKED_ON_DATA and best is not None and cannot_matter(candidate, best):
+        ranked = sorted(group, key=upper_bound, reverse=True)
+        verify_together(ranked[:ALWAYS_CHECKED_ON_DATA], context)
+        best = max((v for c in ranked[:ALWAYS_CHECKED_ON_DATA] if (v := alive_score(c)) is not None), default=None)
+        for candidate in ranked[ALWAYS_CHECKED_ON_DATA:]:
+            if best is not None and cannot_matter(candidate, best):
                 verify(candidate, context, on_data=False)
                 continue
             verify(candidate, context)

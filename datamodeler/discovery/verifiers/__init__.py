@@ -11,7 +11,7 @@ from collections.abc import Callable
 
 from ...model import Relationship
 from .checks import VerifyContext, check_parent_key, check_types, check_value_range
-from .inclusion import check_inclusion
+from .inclusion import check_inclusion, check_inclusions
 
 Verifier = Callable[[Relationship, VerifyContext], None]
 
@@ -33,4 +33,12 @@ def verify(candidate: Relationship, context: VerifyContext, on_data: bool = True
             check(candidate, context)
 
 
-__all__ = ["VERIFIERS", "VerifyContext", "verify"]
+def verify_together(candidates: list[Relationship], context: VerifyContext) -> None:
+    """``verify`` for candidates of one child column, the statements they send batched: one inclusion statement
+    for a column and all its parents instead of one each."""
+    for candidate in candidates:
+        verify(candidate, context, on_data=False)
+    check_inclusions(candidates, context)
+
+
+__all__ = ["VERIFIERS", "VerifyContext", "verify", "verify_together"]
