@@ -87,6 +87,7 @@ def extract_lineage(ctx: ScanContext) -> None:
                                  timeout_s=settings.lineage_timeout_s, on_done=bar.advance,
                                  default_schemas=ctx.source.default_schemas() or None)
     ctx.model.queries, ctx.model.lineage, ctx.model.joins, ctx.model.usage = evidence.queries, evidence.lineage, evidence.joins, evidence.usage
+    ctx.shapes = None  # every shape is folded into the model now (a million of them hold ~650 MiB)
     ctx.warnings.extend(evidence.warnings)
 
 
