@@ -144,3 +144,18 @@ def test_work_grows_linearly_when_every_table_shares_the_key_name(tmp_path: Path
     # ... but statements stay a bounded few per reference column (the strongest few of each are always measured)
     assert 399 <= small[2] <= 3 * 399 and 1599 <= large[2] <= 3 * 1599
     assert small[0] < 2 * 400 and large[0] < 2 * 1600  # keys met per column stay a handful (every key: 1,600 each)
+
+
+def test_stems_elsewhere_answers_like_the_union_of_every_other_tables_stems() -> None:
+    """Key inference asks, per table, whether a word names another table: a counted membership test answers as
+    uniting every other table's stems would (that union per table was quadratic in the table count)."""
+    from collections import Counter
+
+    from datamodeler.discovery.keys import StemsElsewhere
+
+    stems = {1: {"order", "orders"}, 2: {"customer"}, 3: {"customer", "client"}, 4: set()}
+    counted = Counter(stem for own in stems.values() for stem in own)
+    for table, own in stems.items():
+        union = set().union(*(v for k, v in stems.items() if k != table))
+        elsewhere = StemsElsewhere(counted, own)
+        assert {w for w in ("order", "orders", "customer", "client", "nothing") if w in elsewhere} == union
