@@ -38,7 +38,7 @@ def test_ctrl_c_mid_scan_keeps_the_previous_model(demo_env, tmp_path):
     assert [p.name for p in tmp_path.iterdir()] == ["datamodel.json"]
 
 
-STATEMENTS = 1000  # distinct statements: seconds of lineage on two workers, read in well under a second
+STATEMENTS = 3000  # distinct statements: seconds of lineage on two idle workers, read in well under a second
 
 
 @pytest.mark.parametrize("delay", [0.2, 0.4, 0.6, pytest.param(1.0, marks=pytest.mark.slow)])  # 1.0: workers busy, waits for a chunk

@@ -1,11 +1,11 @@
-"""Reading a query log on several cores: this process reads statements, workers tokenize the new ones.
+"""Reading a query log on several cores: this process reads statements, workers fingerprint batches of them.
 
-A statement that differs from one seen before only in its literals has the same literal skeleton; this process
-places it with the collector's skeleton memo (a regex pass, a twentieth of tokenizing) and counts it at once. The
-others go in batches to workers, which tokenize them and send back the shapes of the batch (distinct shapes with
-counts) and their skeleton memo, merged here: each shape is tokenized about once however many cores run, and
-memory is bounded by the distinct shapes and the few batches in flight, not by the statements. Ctrl-C is held
-while the workers start, as for lineage (``runner``).
+Reading a statement (a JSON line, a regex cut) is a fraction of fingerprinting it, so one reader feeds the workers,
+each statement tagged with its position in the log. Each worker keeps a compact skeleton memo (16-byte digests)
+across its batches, so a statement differing from one it has seen only in literals skips the tokenizer, and sends
+back only the shapes of its batch (distinct shapes with counts), merged here in submission order: memory is bounded
+by the distinct shapes and the few batches in flight, not by the statements. Ctrl-C is held while the workers
+start, as for lineage (``runner``).
 """
 
 from __future__ import annotations
@@ -20,7 +20,7 @@ from concurrent.futures import Future, ProcessPoolExecutor
 
 from ..sources.base import LoggedQuery
 from .runner import _ctrl_c_held, _start_forkserver
-from .shapes import Memo, Shape, ShapeCollector
+from .shapes import Shape, ShapeCollector
 
 BATCH_STATEMENTS = 2_000
 SERIAL_STATEMENTS = 20_000  # a log this short is read in this process: starting workers costs more than it saves
@@ -44,9 +44,9 @@ def collect_shapes(queries: Iterable[LoggedQuery], collector: ShapeCollector, wo
 
 def _collect_in_workers(queries: Iterable[LoggedQuery], collector: ShapeCollector, workers: int,
                         on_done: Callable[[int], None] | None) -> None:
-    batches = _unknown_batches(queries, collector, on_done)
+    batches = _batches(queries, collector)
     first = next(batches, None)
-    if first is None:  # the memo placed every statement: no worker needed
+    if first is None:
         return
     batches = itertools.chain([first], batches)
     context = multiprocessing.get_context("forkserver" if "forkserver" in multiprocessing.get_all_start_methods() else "spawn")
@@ -61,9 +61,9 @@ def _collect_in_workers(queries: Iterable[LoggedQuery], collector: ShapeCollecto
         for batch in itertools.chain(batches, itertools.repeat(None)):
             if not in_flight:
                 break
-            future, reserved = in_flight.popleft()
-            shapes, counted, memo = future.result()
-            collector.merge(shapes, memo)
+            future, reserved = in_flight.popleft()  # in submission order: a worker's first sight of a shape is merged first
+            shapes, counted = future.result()
+            collector.merge(shapes)
             collector.total -= reserved - counted  # statements a worker found blank after all
             if on_done:
                 on_done(reserved)
@@ -73,28 +73,10 @@ def _collect_in_workers(queries: Iterable[LoggedQuery], collector: ShapeCollecto
         pool.shutdown(wait=True, cancel_futures=True)
 
 
-def _unknown_batches(queries: Iterable[LoggedQuery], collector: ShapeCollector,
-                     on_done: Callable[[int], None] | None) -> Iterator[tuple[list[Row], int]]:
-    """Batches of the statements the collector's memo cannot place (each with its log position), and the
-    executions they stand for; the statements it can place are counted here as they pass, without a worker."""
-    rows: list[Row] = []
-    reserved = known = 0
-    for query in queries:
-        if collector.add_known(query):
-            known += query.count
-            if known >= BATCH_STATEMENTS and on_done:
-                on_done(known)
-                known = 0
-            continue
-        rows.append(_as_row(query, collector.reserve(query.count)))
-        reserved += query.count
-        if len(rows) >= BATCH_STATEMENTS:
-            yield rows, reserved
-            rows, reserved = [], 0
-    if on_done and known:
-        on_done(known)
-    if rows:
-        yield rows, reserved
+def _batches(queries: Iterable[LoggedQuery], collector: ShapeCollector) -> Iterator[tuple[list[Row], int]]:
+    """Batches of statements, each with its log position, and the executions they stand for."""
+    while rows := [_as_row(q, collector.reserve(q.count)) for q in itertools.islice(queries, BATCH_STATEMENTS)]:
+        yield rows, sum(row[5] for row in rows)
 
 
 def _start_worker(dialect: str | None, max_chars: int, timeout_s: float) -> None:
@@ -103,7 +85,7 @@ def _start_worker(dialect: str | None, max_chars: int, timeout_s: float) -> None
 
 
 Row = tuple[str, str | None, str | None, float | None, str | None, int, int]  # a LoggedQuery's fields and its log position
-BatchResult = tuple[dict[str, Shape], int, dict[bytes, Memo]]
+BatchResult = tuple[dict[str, Shape], int]
 
 
 def _as_row(query: LoggedQuery, position: int) -> Row:
@@ -111,8 +93,7 @@ def _as_row(query: LoggedQuery, position: int) -> Row:
 
 
 def _fingerprint_batch(batch: list[Row]) -> BatchResult:
-    """Shapes, executions counted and skeleton memo of one batch (the memo goes back to the reader, which then
-    places the statements like these itself)."""
+    """Shapes and executions counted in one batch; the worker's skeleton memo stays for its next batches."""
     collector = _WORKER["collector"]
     for *fields, position in batch:
         collector.add(LoggedQuery(*fields), position)  # type: ignore[arg-type]

@@ -6,7 +6,6 @@ Only the normalised text (placeholders, no literals) is kept, with counts, users
 from __future__ import annotations
 
 import hashlib
-import itertools
 import re
 import sys
 from dataclasses import dataclass, field
@@ -97,15 +96,6 @@ class ShapeCollector:
         shape = self._tokenized(query.text, skeleton) if isinstance(found, _Unknown) else found
         return self._count(shape, query, position)
 
-    def add_known(self, query: LoggedQuery) -> bool:
-        """Count a statement if that needs no tokenizer (the memo knows its skeleton, or it is blank, too large or
-        undecodable); False when it does, and nothing was counted."""
-        found, _ = self._lookup(query.text)
-        if isinstance(found, _Unknown):
-            return False
-        self._count(found, query, None)
-        return True
-
     def reserve(self, count: int) -> int:
         """The log position of a statement counted elsewhere (a worker), its executions added to the total."""
         position = self.total
@@ -131,7 +121,10 @@ class ShapeCollector:
         if memo is None or skeleton is None:
             return UNKNOWN, skeleton
         fingerprint = memo if isinstance(memo, str) else memo.variants.get(memo.kept_values(text, skeleton))
-        return (UNKNOWN if fingerprint is None else self.shapes[fingerprint]), skeleton
+        if fingerprint is None:
+            return UNKNOWN, skeleton
+        # A worker's memo outlives the shapes it has sent (``take_shapes``): the reader holds their text already.
+        return self.shapes.get(fingerprint) or self.shapes.setdefault(fingerprint, Shape(fingerprint, "")), skeleton
 
     def _tokenized(self, text: str, skeleton: Skeleton | None) -> Shape | None:
         """Normalise ``text`` with the tokenizer (a failure becomes an unparsed shape) and memoise its skeleton."""
@@ -164,28 +157,22 @@ class ShapeCollector:
         if isinstance(memo, _Memo) and memo.kept and len(memo.variants) < MAX_VARIANTS_KEPT:
             memo.variants[memo.kept_values(text, skeleton)] = fingerprint
 
-    def merge(self, shapes: dict[str, Shape], memo: dict[bytes, Memo]) -> None:
-        """Fold in the shapes (positions already in this log's terms) and skeleton memo another collector (a
-        worker's, over other statements of the log) learned."""
+    def merge(self, shapes: dict[str, Shape]) -> None:
+        """Fold in the shapes (positions already in this log's terms) another collector (a worker's, over other
+        statements of the log) counted."""
         for fingerprint, other in shapes.items():
             mine = self.shapes.setdefault(fingerprint, Shape(fingerprint, other.sql, failure=other.failure))
             mine.merge(other)
-        for digest, learned in memo.items():
-            known = self._skeletons.get(digest)
-            if known is None and len(self._skeletons) < MAX_SKELETONS_KEPT:
-                self._skeletons[digest] = learned
-            elif isinstance(known, _Memo) and isinstance(learned, _Memo):
-                room = max(0, MAX_VARIANTS_KEPT - len(known.variants))
-                known.variants.update(itertools.islice(learned.variants.items(), room))
 
     def forget_skeletons(self) -> None:
         """Drop the skeleton memo once the log is read: it only speeds up reading."""
         self._skeletons = {}
 
-    def take_shapes(self) -> tuple[dict[str, Shape], int, dict[bytes, Memo]]:
-        """The shapes, total and skeleton memo gathered so far, leaving this collector empty (a worker's batch)."""
-        taken = self.shapes, self.total, self._skeletons
-        self.shapes, self.total, self._skeletons = {}, 0, {}
+    def take_shapes(self) -> tuple[dict[str, Shape], int]:
+        """The shapes and total counted so far, leaving this collector empty but for its skeleton memo (a worker's
+        batch: it has sent those shapes' text, so a later memo hit sends the fingerprint only)."""
+        taken = self.shapes, self.total
+        self.shapes, self.total = {}, 0
         return taken
 
     def _unparsed(self, text: str, reason: str, error: str) -> Shape:
