@@ -339,14 +339,17 @@ class DataModel(Record):
         dominated the relationships stage. A stale hit (a table renamed in place) is caught by re-checking the
         name; a miss falls back to the linear search.
         """
-        signature = (id(self.tables), len(self.tables))
-        if self._indexed != signature:
+        tables = self.tables
+        private = self.__pydantic_private__ or {}  # read once: pydantic serves each private attribute through __getattr__
+        signature = (id(tables), len(tables))
+        if private.get("_indexed") != signature:
             positions: dict[str, int] = {}
-            for index, table in enumerate(self.tables):
+            for index, table in enumerate(tables):
                 positions.setdefault(table.name.lower(), index)
             self._table_positions, self._indexed = positions, signature
-        position = self._table_positions.get(lowered)
-        if position is not None and position < len(self.tables) and self.tables[position].name.lower() == lowered:
+            private = self.__pydantic_private__ or {}
+        position = private.get("_table_positions", {}).get(lowered)
+        if position is not None and position < len(tables) and tables[position].name.lower() == lowered:
             return position
         return None
 
