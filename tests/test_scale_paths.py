@@ -159,3 +159,18 @@ def test_stems_elsewhere_answers_like_the_union_of_every_other_tables_stems() ->
         union = set().union(*(v for k, v in stems.items() if k != table))
         elsewhere = StemsElsewhere(counted, own)
         assert {w for w in ("order", "orders", "customer", "client", "nothing") if w in elsewhere} == union
+
+
+def test_tables_keyed_alike_by_convention_are_not_paired_as_twins() -> None:
+    """Dozens of tables in one schema keyed by one name (every fact keyed ``event_id``) are siblings by convention:
+    pairing them as possible subtypes made k² candidates per schema (22,821 for 2,000 tables, 90 % of them rejected).
+    A small family still is paired, its subset decided on the data."""
+    def model(count: int) -> DataModel:
+        tables = [Table(name=f"s.events_{n:02d}", primary_key=["event_id"], columns=[Column(name="event_id", type="int")])
+                  for n in range(count)]
+        return DataModel(source=SourceInfo(url="x", dialect="duckdb", scanned_at="t"), tables=tables)
+
+    many = [r for r in naming.propose(model(naming.MAX_TWINS + 4)) if r.child_columns == ["event_id"]]
+    few = [r for r in naming.propose(model(3)) if r.child_columns == ["event_id"]]
+    assert many == []
+    assert few and all(any(e.strategy == "twin_key" for e in r.evidence) for r in few)

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import dataclasses
 import re
+from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -32,6 +33,7 @@ from ...profile import type_family, types_compatible
 STRENGTHS = {"table_key": 0.55, "same_name": 0.5, "qualified_table_key": 0.5, "suffix": 0.45, "table_name": 0.45, "table_last_word": 0.4, "twin_key": 0.35,
              "subtype_name": 0.35, "token": 0.2}
 BORROWED_PENALTY = 0.1
+MAX_TWINS = 8  # tables of one schema keyed by one name past which they are siblings by convention, not twins to pair
 _ATTRIBUTE_NAMES = frozenset({"year", "rank", "date", "month", "day", "age", "level", "position", "time", "number", "title", "status", "name"})
 _GENERIC_TOKENS = frozenset(KEY_SUFFIXES + REFERENCE_SUFFIXES + ("the", "of", "and", "date", "type", "name", "number"))
 
@@ -91,6 +93,7 @@ def propose(model: DataModel) -> list[Relationship]:
     index = KeyIndex(keys)
     built = {edge.target.lower().rpartition(".")[0] if edge.kind != "table" else edge.target.lower() for edge in model.lineage}
     found = propose_subtype_names(model, keys)
+    keyed_alike = Counter((t.schema_name, t.primary_key[0].lower()) for t in model.tables if t.kind == "table" and len(t.primary_key) == 1)
     for table in model.tables:
         if table.kind != "table":
             continue
@@ -104,6 +107,8 @@ def propose(model: DataModel) -> list[Relationship]:
                     continue
                 match = match_name(column, prefix, key, table.primary_key, derived)
                 if match and _twin_keys(table, column, key, match[0]):
+                    if keyed_alike[(table.schema_name, column.name.lower())] > MAX_TWINS:
+                        continue  # a naming convention (every fact keyed event_id), not a subtype family: pairs would be k²
                     match = "twin_key", f"{table.short_name} and {key.table.short_name} are both keyed by {column.name}: a subtype only if its keys are a subset"
                 if match and types_compatible(column.type, key.column.type) != "incompatible":
                     found.append(_candidate(table, column, key, *match))
