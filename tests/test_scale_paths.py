@@ -23,6 +23,7 @@ def _brute_force_naming(model: DataModel) -> list[tuple]:
     keys = naming.parent_keys(model)
     built = {e.target.lower().rpartition(".")[0] if e.kind != "table" else e.target.lower() for e in model.lineage}
     found = naming.propose_subtype_names(model, keys)
+    keyed = naming.keyed_alike(model)
     for table in model.tables:
         if table.kind != "table":
             continue
@@ -35,6 +36,8 @@ def _brute_force_naming(model: DataModel) -> list[tuple]:
                     continue
                 match = naming.match_name(column, prefix, key, table.primary_key, derived)
                 if match and naming._twin_keys(table, column, key, match[0]):
+                    if naming.keyed_by_convention(table, column, keyed):
+                        continue
                     match = "twin_key", "twin keys"
                 if match and naming.types_compatible(column.type, key.column.type) != "incompatible":
                     found.append(naming._candidate(table, column, key, *match))

@@ -93,7 +93,7 @@ def propose(model: DataModel) -> list[Relationship]:
     index = KeyIndex(keys)
     built = {edge.target.lower().rpartition(".")[0] if edge.kind != "table" else edge.target.lower() for edge in model.lineage}
     found = propose_subtype_names(model, keys)
-    keyed_alike = Counter((t.schema_name, t.primary_key[0].lower()) for t in model.tables if t.kind == "table" and len(t.primary_key) == 1)
+    keyed = keyed_alike(model)
     for table in model.tables:
         if table.kind != "table":
             continue
@@ -107,8 +107,8 @@ def propose(model: DataModel) -> list[Relationship]:
                     continue
                 match = match_name(column, prefix, key, table.primary_key, derived)
                 if match and _twin_keys(table, column, key, match[0]):
-                    if keyed_alike[(table.schema_name, column.name.lower())] > MAX_TWINS:
-                        continue  # a naming convention (every fact keyed event_id), not a subtype family: pairs would be k²
+                    if keyed_by_convention(table, column, keyed):
+                        continue
                     match = "twin_key", f"{table.short_name} and {key.table.short_name} are both keyed by {column.name}: a subtype only if its keys are a subset"
                 if match and types_compatible(column.type, key.column.type) != "incompatible":
                     found.append(_candidate(table, column, key, *match))
@@ -209,6 +209,17 @@ def _names_table(table: Table, key: ParentKey) -> bool:
     stems = {s for s in key.stems if not s.startswith("last:")}
     own = {c.lower() for c in table.primary_key}
     return any(c.name.lower() not in own and "".join(tokens(c.name)[:-1]) in stems for c in table.columns)
+
+
+def keyed_alike(model: DataModel) -> Counter[tuple[str | None, str]]:
+    """How many tables of each schema have each one-column key name."""
+    return Counter((t.schema_name, t.primary_key[0].lower()) for t in model.tables if t.kind == "table" and len(t.primary_key) == 1)
+
+
+def keyed_by_convention(table: Table, column: Column, keyed: Counter[tuple[str | None, str]]) -> bool:
+    """More than ``MAX_TWINS`` tables of the schema are keyed by this name (every fact keyed ``event_id``): siblings by
+    convention, not a subtype family; pairing them as twins made k² candidates per schema."""
+    return keyed[(table.schema_name, column.name.lower())] > MAX_TWINS
 
 
 def _twin_keys(table: Table, column: Column, key: ParentKey, strategy: str) -> bool:
