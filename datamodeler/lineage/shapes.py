@@ -66,11 +66,6 @@ class Shape:
             self.users = (self.users + tuple(dict.fromkeys(new)))[:MAX_USERS_KEPT]
 
 
-class _Unknown:
-    """What the memo answers for a statement it has not seen the like of: only the tokenizer can tell its shape."""
-
-
-UNKNOWN = _Unknown()
 Memo = Union[str, "_Memo"]  # a fingerprint, when the skeleton keeps no literal (nearly always); else its variants
 
 
@@ -92,9 +87,11 @@ class ShapeCollector:
     def add(self, query: LoggedQuery, position: int | None = None) -> Shape | None:
         """Count one statement under its shape (at ``position`` in the log, default: after the last counted);
         blank statements are ignored (None)."""
-        found, skeleton = self._lookup(query.text)
-        shape = self._tokenized(query.text, skeleton) if isinstance(found, _Unknown) else found
-        return self._count(shape, query, position)
+        shape = self._shape_of(query.text)
+        if shape is not None:
+            shape.record(query, self.total if position is None else position)
+            self.total += query.count
+        return shape
 
     def reserve(self, count: int) -> int:
         """The log position of a statement counted elsewhere (a worker), its executions added to the total."""
@@ -102,31 +99,24 @@ class ShapeCollector:
         self.total += count
         return position
 
-    def _count(self, shape: Shape | None, query: LoggedQuery, position: int | None) -> Shape | None:
-        if shape is not None:
-            shape.record(query, self.total if position is None else position)
-            self.total += query.count
-        return shape
-
-    def _lookup(self, text: str) -> tuple[Shape | None | _Unknown, Skeleton | None]:
-        """The shape of ``text`` where it takes no tokenizer (None: blank), else ``UNKNOWN``; and its skeleton."""
+    def _shape_of(self, text: str) -> Shape | None:
         if not text or not text.strip():
-            return None, None
+            return None
         if len(text) > self.max_chars:
-            return self._unparsed(text, "too_large", f"statement of over {self.max_chars} characters (max_statement_chars)"), None
+            return self._unparsed(text, "too_large", f"statement of over {self.max_chars} characters (max_statement_chars)")
         if not text.isascii() and _UNDECODED.search(text):
-            return self._unparsed(text, "encoding", "statement holds bytes that are not valid UTF-8"), None
+            return self._unparsed(text, "encoding", "statement holds bytes that are not valid UTF-8")
         skeleton = literal_slots(text, self.dialect)
-        memo = self._skeletons.get(_digest(skeleton.key)) if skeleton is not None else None
-        if memo is None or skeleton is None:
-            return UNKNOWN, skeleton
-        fingerprint = memo if isinstance(memo, str) else memo.variants.get(memo.kept_values(text, skeleton))
-        if fingerprint is None:
-            return UNKNOWN, skeleton
-        # A worker's memo outlives the shapes it has sent (``take_shapes``): the reader holds their text already.
-        return self.shapes.get(fingerprint) or self.shapes.setdefault(fingerprint, Shape(fingerprint, "")), skeleton
+        digest = _digest(skeleton.key) if skeleton is not None else None
+        memo = self._skeletons.get(digest) if digest is not None else None
+        fingerprint = None if memo is None or skeleton is None else (
+            memo if isinstance(memo, str) else memo.variants.get(memo.kept_values(text, skeleton)))
+        if fingerprint is not None:
+            # A worker's memo outlives the shapes it has sent (``take_shapes``): the reader holds their text already.
+            return self.shapes.get(fingerprint) or self.shapes.setdefault(fingerprint, Shape(fingerprint, ""))
+        return self._tokenized(text, skeleton, digest)
 
-    def _tokenized(self, text: str, skeleton: Skeleton | None) -> Shape | None:
+    def _tokenized(self, text: str, skeleton: Skeleton | None, digest: bytes | None) -> Shape | None:
         """Normalise ``text`` with the tokenizer (a failure becomes an unparsed shape) and memoise its skeleton."""
         try:
             with time_limit(self.timeout_s):
@@ -139,13 +129,13 @@ class ShapeCollector:
             return None
         fingerprint = fingerprint_of(normalized)
         shape = self.shapes.get(fingerprint) or self.shapes.setdefault(fingerprint, Shape(fingerprint, normalized))
-        if skeleton is not None:
-            self._remember(text, skeleton, normalized, kept, shape.fingerprint)
+        if skeleton is not None and digest is not None:
+            self._remember(text, skeleton, digest, normalized, kept, shape.fingerprint)
         return shape
 
-    def _remember(self, text: str, skeleton: Skeleton, normalized: str, kept: frozenset[int], fingerprint: str) -> None:
+    def _remember(self, text: str, skeleton: Skeleton, digest: bytes, normalized: str, kept: frozenset[int],
+                  fingerprint: str) -> None:
         """Memoise the fingerprint under the skeleton and the values of the literals the tokenizer kept."""
-        digest = _digest(skeleton.key)
         memo = self._skeletons.get(digest)
         if memo is None:
             if len(self._skeletons) >= MAX_SKELETONS_KEPT:
