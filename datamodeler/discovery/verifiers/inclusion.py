@@ -104,7 +104,7 @@ def _fill(template: str, names: dict[str, str], dialect: str) -> str:
 
 @lru_cache(maxsize=512)
 def _shared_template(dialect: str, parents: int, cast_text: bool, small: bool, row_count: int | None, sample_rows: int) -> str:
-    child = Table(name=_placeholder("child"), row_count=row_count if row_count is not None else (1 if small else None))
+    child = _stand_in_child(small, row_count)
     keys = [(Table(name=_placeholder(f"parent{i}")), _placeholder(f"key{i}")) for i in range(parents)]
     return build_shared_inclusion_query(child, _placeholder("c0"), keys, dialect, sample_rows, cast_text).sql(dialect=dialect)
 
@@ -146,9 +146,14 @@ def _placeholder(role: str) -> str:
     return f"__datamodeler_{role}__"
 
 
+def _stand_in_child(small: bool, row_count: int | None) -> Table:
+    """A placeholder child that is sampled (``row_count``) and small exactly as the real one."""
+    return Table(name=_placeholder("child"), row_count=row_count if row_count is not None else (1 if small else None))
+
+
 @lru_cache(maxsize=512)
 def _inclusion_template(dialect: str, columns: int, cast_text: bool, small: bool, row_count: int | None, sample_rows: int) -> str:
-    child = Table(name=_placeholder("child"), row_count=row_count if row_count is not None else (1 if small else None))
+    child = _stand_in_child(small, row_count)
     parent = Table(name=_placeholder("parent"))
     rel = Relationship(child_table=child.name, child_columns=[_placeholder(f"c{i}") for i in range(columns)],
                        parent_table=parent.name, parent_columns=[_placeholder(f"p{i}") for i in range(columns)])
