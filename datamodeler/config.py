@@ -54,7 +54,7 @@ class ScanSettings:
     max_statement_chars: int = 200_000
     lineage_timeout_s: float = 10.0  # per distinct statement: parse + qualify + trace
     history_days: int = 30  # how far back live warehouse query history is read
-    duckdb_memory_limit: str = "1GB"  # DuckDB's buffer cache while profiling (its default is 80% of RAM)
+    duckdb_memory_limit: str = "1GB"  # what one DuckDB statement may use (its default is 80% of RAM); the cache is trimmed
     value_search: bool = True  # data-driven candidates for reference columns no name explains (discovery/proposers/values.py)
 
 

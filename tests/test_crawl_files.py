@@ -162,3 +162,29 @@ def test_a_released_duckdb_source_opens_again_when_used_with_its_settings(duckdb
     with pytest.raises(Exception, match="read-only|read only"):
         source.execute("CREATE TABLE written (x INTEGER)")
     source.close()
+
+
+def test_duckdb_cache_is_trimmed_while_each_statement_keeps_the_full_limit(tmp_path):
+    """Profiling reads every table once; DuckDB kept each read block cached up to its whole memory limit (1 GB on
+    top of its catalog at 100,000 tables). The source drops the cache every few statements and puts the limit back."""
+    import duckdb
+
+    from datamodeler.config import ScanSettings
+    from datamodeler.sources.duckdb import CACHE_TRIM_EVERY
+
+    path = tmp_path / "wide.duckdb"
+    with duckdb.connect(str(path)) as conn:  # ~100 MB of doubles that do not compress
+        conn.execute("CREATE TABLE readings AS SELECT random() AS a, random() AS b, random() AS c FROM range(4000000)")
+    source = open_source(f"duckdb:///{path}", ScanSettings(duckdb_memory_limit="512MB"))
+
+    def cached_mib() -> float:
+        row = source.conn.execute("SELECT memory_usage_bytes FROM duckdb_memory() WHERE tag = 'BASE_TABLE'").fetchone()
+        return row[0] / 2**20
+
+    source.execute("SELECT SUM(a + b + c) FROM readings")
+    assert cached_mib() > 80  # the whole table is cached after one read
+    for _ in range(CACHE_TRIM_EVERY - 1):
+        source.execute("SELECT SUM(a + b + c) FROM readings")
+    assert cached_mib() <= 64
+    assert source.execute("SELECT current_setting('memory_limit')").rows[0][0] in ("488.2 MiB", "512.0 MiB", "512MB")
+    source.close()
