@@ -31,6 +31,8 @@ def relationships_stage(ctx: ScanContext) -> None:
         scan = ctx.options.settings.scan
         ctx.model.relationships = discover_relationships(ctx.model, source, scan.sample_rows, budget, value_search=scan.value_search)
         bar.advance(len(ctx.model.relationships))
+    ctx.source.release()  # entities and the model write need no connection (an embedded engine's catalog: 1.6 GiB
+    # at 100,000 tables); the LLM stage's data checks open it again
 
 
 def entities_stage(ctx: ScanContext) -> None:
