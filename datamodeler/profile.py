@@ -90,16 +90,22 @@ def column_expression(name: str, table_alias: str | None = None) -> exp.Column:
     return exp.column(exp.to_identifier(name, quoted=True), table=exp.to_identifier(table_alias) if table_alias else None)
 
 
+def is_sampled(table: Table, sample_rows: int) -> bool:
+    """Statements read a sample of the table: it is known to hold more than ``sample_rows`` rows."""
+    return bool(table.row_count and table.row_count > sample_rows)
+
+
 def row_source(table: Table, dialect: str, sample_rows: int) -> tuple[exp.Expression, bool]:
-    """The table, or a sample of it when it is known to hold more than ``sample_rows`` rows; and whether it was sampled."""
+    """The table, or a sample of it when ``is_sampled``; and whether it was sampled."""
     base = table_expression(table.name)
-    if not table.row_count or table.row_count <= sample_rows:
+    if not is_sampled(table, sample_rows):
         return base, False
     if dialect == "duckdb":
         base.set("sample", exp.TableSample(method=exp.var("RESERVOIR"), size=exp.Literal.number(sample_rows)))
         return base, True
     if dialect == "postgres":
-        percent = max(0.01, min(100.0, 100.0 * sample_rows / table.row_count))
+        rows = table.row_count or sample_rows  # known and above sample_rows: is_sampled
+        percent = max(0.01, min(100.0, 100.0 * sample_rows / rows))
         base.set("sample", exp.TableSample(method=exp.var("SYSTEM"), percent=exp.Literal.number(round(percent, 4))))
         return base, True
     limited = exp.select(exp.Star()).from_(base).limit(sample_rows)

@@ -16,7 +16,7 @@ from functools import lru_cache
 from sqlglot import exp
 
 from ...model import Evidence, Relationship, Table
-from ...profile import column_expression, count_distinct, is_small, row_source, run_one_row, table_expression, types_compatible
+from ...profile import column_expression, count_distinct, is_sampled, is_small, row_source, run_one_row, table_expression, types_compatible
 from .checks import VerifyContext, has_evidence
 
 
@@ -30,7 +30,7 @@ def check_inclusion(rel: Relationship, ctx: VerifyContext) -> None:
     if row is None:
         rel.evidence.append(Evidence(kind="inclusion_skipped", detail=error, sql=sql))
         return
-    _record(rel, row, sql, sampled=bool(child.row_count and child.row_count > ctx.sample_rows))
+    _record(rel, row, sql, sampled=is_sampled(child, ctx.sample_rows))
 
 
 def check_inclusions(rels: list[Relationship], ctx: VerifyContext) -> None:
@@ -49,7 +49,7 @@ def check_inclusions(rels: list[Relationship], ctx: VerifyContext) -> None:
     sql = shared_inclusion_sql(child, measurable[0][0].child_columns[0], [(p, r.parent_columns[0]) for r, (_, p) in measurable],
                                ctx.source.dialect, ctx.sample_rows, casts.pop())
     row, error = run_one_row(ctx.source, sql, ctx.budget)
-    sampled = bool(child.row_count and child.row_count > ctx.sample_rows)
+    sampled = is_sampled(child, ctx.sample_rows)
     for i, (rel, _) in enumerate(measurable):
         if row is None:
             rel.evidence.append(Evidence(kind="inclusion_skipped", detail=error, sql=sql))
@@ -77,7 +77,7 @@ def inclusion_sql(rel: Relationship, child: Table, parent: Table, dialect: str, 
     count, sampling, casting), and each candidate's quoted names are put in place of the form's placeholders; a
     relationships stage checking thousands of candidates spent most of its time building identical trees."""
     cast_text = _casts_to_text(rel, child, parent)
-    sampled = bool(child.row_count and child.row_count > sample_rows)
+    sampled = is_sampled(child, sample_rows)
     template = _inclusion_template(dialect, len(rel.child_columns), cast_text, is_small(child), child.row_count if sampled else None, sample_rows)
     names = {_placeholder("child"): _table_sql(child.name, dialect), _placeholder("parent"): _table_sql(parent.name, dialect)}
     names |= {_placeholder(f"c{i}"): _identifier_sql(c, dialect) for i, c in enumerate(rel.child_columns)}
@@ -88,7 +88,7 @@ def inclusion_sql(rel: Relationship, child: Table, parent: Table, dialect: str, 
 def shared_inclusion_sql(child: Table, column: str, parents: list[tuple[Table, str]], dialect: str, sample_rows: int,
                          cast_text: bool) -> str:
     """The SQL of ``build_shared_inclusion_query``, from a template as ``inclusion_sql``."""
-    sampled = bool(child.row_count and child.row_count > sample_rows)
+    sampled = is_sampled(child, sample_rows)
     template = _shared_template(dialect, len(parents), cast_text, is_small(child), child.row_count if sampled else None, sample_rows)
     names = {_placeholder("child"): _table_sql(child.name, dialect), _placeholder("c0"): _identifier_sql(column, dialect)}
     for i, (parent, key) in enumerate(parents):
@@ -184,7 +184,7 @@ def build_inclusion_query(rel: Relationship, child: Table, parent: Table, dialec
     ]
     if len(child_refs) == 1:
         found = exp.Not(this=missing.copy())
-        small = is_small(child) and not (child.row_count and child.row_count > sample_rows)
+        small = is_small(child) and not is_sampled(child, sample_rows)
         projections.append(exp.alias_(count_distinct(child_refs[0].copy(), dialect, small), "d"))
         projections.append(exp.alias_(count_distinct(_case(found, child_refs[0].copy()), dialect, small), "dm"))
     return exp.select(*projections, copy=False).from_(ch, copy=False).join(p, on=on, join_type="left", copy=False)
