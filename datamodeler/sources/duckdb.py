@@ -162,16 +162,17 @@ class DuckDBSource:
         if self._since_trim < CACHE_TRIM_EVERY or self._conn is None:
             return
         self._since_trim = 0
-        if self._memory_limit is None:  # not configured: DuckDB's own default, read once so it does not drift
-            row = self._conn.execute("SELECT current_setting('memory_limit')").fetchone()
-            self._memory_limit = str(row[0]) if row else None
-        if self._memory_limit is None:
-            return
-        try:
-            self._conn.execute(f"SET memory_limit = '{CACHE_KEPT}'")
+        try:  # runs in ``execute``'s finally: an error here must not replace the statement's own
+            if self._memory_limit is None:  # not configured: DuckDB's own default, read once so it does not drift
+                row = self._conn.execute("SELECT current_setting('memory_limit')").fetchone()
+                self._memory_limit = str(row[0]) if row else None
+            if self._memory_limit is not None:
+                self._conn.execute(f"SET memory_limit = '{CACHE_KEPT}'")
         except duckdb.Error:
-            return  # blocks still pinned: the next trim gets them
-        self._conn.execute(f"SET memory_limit = '{self._memory_limit}'")
+            pass  # blocks still pinned: the next trim gets them
+        finally:
+            if self._memory_limit is not None:
+                self._conn.execute(f"SET memory_limit = '{self._memory_limit}'")
 
     def close(self) -> None:
         self.release()
